@@ -1,0 +1,45 @@
+# Advisor Portal — the two front doors are `make up` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: up test install lint format bench asyncapi clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install everything and start the whole system on the embedded defaults.
+up: $(STAMP)
+	$(BIN)/python -m deploy.stack
+
+## Install everything and run the whole test suite (unit, integration, end-to-end, browser).
+test: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (never a browser download).
+$(CHROMIUM):
+	test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.pipeline
+
+asyncapi: $(STAMP)
+	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""Benchmarks (operator tools, not part of the services)."""

@@ -1,0 +1,1 @@
+"""Commands and views of the services' HTTP APIs, shared by each service and the gateway."""

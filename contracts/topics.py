@@ -1,0 +1,85 @@
+"""Every topic of the system, what it carries and what its messages are keyed by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from contracts import accounts, contacts, crm, deadletter
+from contracts.envelope import Envelope
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    envelope: Any
+    key: str
+    description: str
+
+
+ACCOUNT_LIFECYCLE = Topic(
+    "accounts.lifecycle",
+    accounts.AccountLifecycleEnvelope,
+    "account number",
+    "Application stage changes and account opened/closed/reopened, from the back office.",
+)
+ACCOUNT_TRANSACTIONS = Topic(
+    "accounts.transactions",
+    accounts.AccountTransactionEnvelope,
+    "account number",
+    "Deposits, withdrawals, position and internal transfers, trades, dividends, interest.",
+)
+ACCOUNT_VALUATIONS = Topic(
+    "accounts.valuations",
+    accounts.AccountValuationEnvelope,
+    "account number",
+    "Daily net asset value and positions per account.",
+)
+CORPORATE_ACTIONS = Topic(
+    "accounts.corporate-actions",
+    accounts.CorporateActionEnvelope,
+    "action id",
+    "Mandatory and voluntary corporate actions announced for held positions.",
+)
+BROKER_MESSAGES = Topic(
+    "broker.messages",
+    accounts.BrokerMessageEnvelope,
+    "message id",
+    "Broker-originated messages to clients: template, variables, recipients, channels.",
+)
+SECURITY_DEVICES = Topic(
+    "accounts.security-devices",
+    accounts.SecurityDeviceEnvelope,
+    "account number",
+    "Security device shipments.",
+)
+CONTACTS = Topic(
+    "contacts.contacts",
+    contacts.ContactEnvelope,
+    "contact id",
+    "Every change to a prospect or client record (event-carried state).",
+)
+CRM_RECORDS = Topic(
+    "contacts.crm",
+    crm.CrmEnvelope,
+    "group, household, contact or task id",
+    "Groups and households (whole state), invitations sent, tasks coming due (reminders).",
+)
+DEAD_LETTERS = Topic(
+    "platform.dead-letters",
+    Envelope[deadletter.MessageDeadLettered],
+    "original topic",
+    "Messages a consumer could not process, with the reason; nothing is dropped silently.",
+)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    ACCOUNT_LIFECYCLE,
+    ACCOUNT_TRANSACTIONS,
+    ACCOUNT_VALUATIONS,
+    CORPORATE_ACTIONS,
+    BROKER_MESSAGES,
+    SECURITY_DEVICES,
+    CONTACTS,
+    CRM_RECORDS,
+    DEAD_LETTERS,
+)

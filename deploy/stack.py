@@ -1,0 +1,299 @@
+"""One command for the whole system on the embedded defaults:
+
+    python -m deploy.stack        (what `make up` runs)
+
+Starts the broker and PostgreSQL (unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name real ones),
+the five services and the gateway as separate processes, the demo users and the back-office
+simulator; prints the portal's address and the demo login; stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import httpx
+
+from deploy.demo import DEMO_MASTERS, demo_password, demo_user
+from deploy.infrastructure import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    database_url_for,
+    free_port,
+)
+from gateway.settings import SERVICE_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StackConfig:
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8000
+    data_dir: Path = ROOT / ".data"
+    kafka_bootstrap_servers: str | None = None
+    database_url: str | None = None
+    database_prefix: str = "advisor_"
+    simulator: bool = True
+    simulator_clients: int = 120
+    demo_users: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls) -> StackConfig:
+        return cls(
+            portal_host=os.environ.get("PORTAL_HOST", "127.0.0.1"),
+            portal_port=int(os.environ.get("PORTAL_PORT", "8000")),
+            data_dir=Path(os.environ.get("STACK_DATA_DIR", ROOT / ".data")),
+            kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            database_url=os.environ.get("DATABASE_URL") or None,
+            database_prefix=os.environ.get("DATABASE_PREFIX", "advisor_"),
+        )
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log_file: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it
+        self.process = subprocess.Popen(
+            self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+            start_new_session=True,
+        )  # fmt: skip
+        log_file.close()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def signal(self, signum: int) -> None:
+        if self.running and self.process:
+            self.process.send_signal(signum)
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Stack:
+    """The running system; ``start()`` returns once /healthz is green."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.run_dir = config.data_dir / f"run-{os.getpid()}"
+        self.logs = self.run_dir / "logs"
+        self.broker: EmbeddedBroker | None = None
+        self.postgres: EmbeddedPostgres | None = None
+        self.children: list[Child] = []
+        self.portal_port = config.portal_port or free_port()
+        self.portal_url = f"http://{config.portal_host}:{self.portal_port}"
+        self.bootstrap_servers = config.kafka_bootstrap_servers or ""
+        self.server_url = config.database_url or ""
+
+    # -- start -------------------------------------------------------------------------------
+    def start(self, timeout: float = 180) -> Stack:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_infrastructure()
+            service_urls = self._start_services()
+            self._start_gateway(service_urls)
+            self.wait_healthy(timeout)
+            if self.config.demo_users:
+                self._create_demo_users()
+            if self.config.simulator:
+                self._start_simulator()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_infrastructure(self) -> None:
+        if not self.bootstrap_servers:
+            self.broker = EmbeddedBroker(log_path=self.logs / "broker.log").start()
+            self.bootstrap_servers = self.broker.bootstrap_servers
+        if not self.server_url:
+            self.postgres = EmbeddedPostgres(self.run_dir / "postgres").start()
+            self.server_url = self.postgres.url
+
+    def database_url(self, owner: str) -> str:
+        return database_url_for(self.server_url, f"{self.config.database_prefix}{owner}")
+
+    def _common_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "PYTHONUNBUFFERED": "1",
+            **self.config.extra_env,
+        }
+
+    def _spawn(self, name: str, module: str, env: dict[str, str], *args: str) -> None:
+        child = Child(name, [sys.executable, "-m", module, *args], env, self.logs / f"{name}.log")
+        child.start()
+        self.children.append(child)
+
+    def child(self, name: str) -> Child:
+        return next(child for child in self.children if child.name == name)
+
+    def kill_and_restart(self, name: str) -> None:
+        """SIGKILL one process (no clean shutdown at all) and start it again."""
+        child = self.child(name)
+        child.signal(signal.SIGKILL)
+        child.wait(10)
+        child.start()
+
+    def _start_services(self) -> dict[str, str]:
+        urls = {}
+        for name in SERVICE_NAMES:
+            port = free_port()
+            urls[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+            env = {
+                **self._common_env(),
+                "SERVICE_NAME": name,
+                "DATABASE_URL": self.database_url(name),
+                "HTTP_PORT": str(port),
+                **self._service_extras(name),
+            }
+            self._spawn(name, f"services.{name}", env)
+        return urls
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the embedded stack's outgoing email lands, one .eml file per message."""
+        return self.run_dir / "mail"
+
+    def _service_extras(self, name: str) -> dict[str, str]:
+        if name != "contacts":
+            return {}
+        application_url = os.environ.get("APPLICATION_URL") or f"{self.portal_url}/apply"
+        extras = {"APPLICATION_URL": application_url}
+        if not os.environ.get("SMTP_HOST"):
+            extras["MAIL_CAPTURE_DIR"] = str(self.mail_dir)
+        return extras
+
+    def _start_gateway(self, service_urls: dict[str, str]) -> None:
+        env = {
+            **self._common_env(),
+            **service_urls,
+            "DATABASE_URL": self.database_url("gateway"),
+            "HTTP_HOST": self.config.portal_host,
+            "PORTAL_PORT": str(self.portal_port),
+        }
+        self._spawn("gateway", "gateway", env)
+
+    def _start_simulator(self) -> None:
+        args = ["--bootstrap-servers", self.bootstrap_servers, "--clients",
+                str(self.config.simulator_clients)]  # fmt: skip
+        self._spawn("simulator", "deploy.simulator", self._common_env(), *args)
+
+    def _create_demo_users(self) -> None:
+        from gateway.admin import create_user
+
+        async def create_all() -> None:
+            for index, master in enumerate(DEMO_MASTERS):
+                await create_user(
+                    self.database_url("gateway"),
+                    master_account_id=master.master_account_id,
+                    master_name=master.name,
+                    username=demo_user() if index == 0 else master.username,
+                    display_name=f"{master.name} (primary user)",
+                    password=demo_password(),
+                    time_zone=master.time_zone,
+                )
+
+        asyncio.run(create_all())
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            self.fail_if_a_child_died()
+            try:
+                response = httpx.get(f"{self.portal_url}/healthz", timeout=5)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as error:
+                last = type(error).__name__
+            time.sleep(0.5)
+        raise TimeoutError(f"the portal did not become healthy in {timeout:.0f}s: {last}")
+
+    def fail_if_a_child_died(self) -> None:
+        for child in self.children:
+            if not child.running and child.process is not None:
+                tail = child.log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{child.name} exited with {child.process.returncode}:\n{tail}")
+
+    # -- stop --------------------------------------------------------------------------------
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.signal(signal.SIGTERM)
+        for child in reversed(self.children):
+            child.wait(15)
+        self.children.clear()
+        if self.broker:
+            self.broker.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def _banner(stack: Stack) -> str:
+    return (
+        f"\n  Advisor Portal is running at {stack.portal_url}\n"
+        f"  Log in as {demo_user()} / {demo_password()}"
+        f"  (other demo masters: {', '.join(m.username for m in DEMO_MASTERS[1:])}, same password)\n"
+        f"  Broker {stack.bootstrap_servers} · logs in {stack.logs}\n"
+        "  Press Ctrl-C to stop.\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.stack", description=__doc__)
+    parser.add_argument("--no-simulator", action="store_true", help="no demo event stream")
+    args = parser.parse_args(argv)
+    config = StackConfig.from_environment()
+    config.simulator = not args.no_simulator
+    stack = Stack(config)
+    stopping = False
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    print("Starting Advisor Portal (broker, PostgreSQL, five services, gateway)…", flush=True)
+    stack.start()
+    print(_banner(stack), flush=True)
+    try:
+        while not stopping:
+            stack.fail_if_a_child_died()
+            time.sleep(0.5)
+    except RuntimeError as error:
+        print(f"A process stopped unexpectedly: {error}", file=sys.stderr)
+    finally:
+        print("Stopping…", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

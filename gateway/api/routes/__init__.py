@@ -1,0 +1,19 @@
+"""One router per resource; ``API_ROUTERS`` lists those served under /api/v1."""
+
+from gateway.api.routes import (
+    auth,
+    contacts,
+    dashboard,
+    groups,
+    imports,
+    invitations,
+    merge,
+    preferences,
+    records,
+    security,
+)
+
+# fixed paths (/contacts/import..., /contacts/duplicates, /contacts/merge,
+# /contacts/pending-tasks) before /contacts/{id}
+API_ROUTERS = (auth, security, imports, merge, invitations, contacts, records, groups, dashboard,
+               preferences)  # fmt: skip

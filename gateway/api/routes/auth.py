@@ -1,0 +1,65 @@
+"""POST /api/v1/auth/login and GET /api/v1/auth/me."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.api.deps import DatabaseDep
+from gateway.auth.deps import CurrentUser
+from gateway.auth.login import authenticate, client_ip, issue_session
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp_code: str | None = Field(
+        default=None, max_length=16, description="required when two-factor authentication is on"
+    )
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_at: datetime
+
+
+class Me(BaseModel):
+    id: UUID
+    username: str
+    display_name: str
+    master_account_id: str
+    is_primary: bool
+    totp_enabled: bool
+
+
+@router.post("/login")
+async def login(body: LoginRequest, request: Request, database: DatabaseDep) -> LoginResponse:
+    settings = request.app.state.settings
+    user = await authenticate(
+        database, settings, username=body.username, password=body.password,
+        ip=client_ip(request), totp_code=body.totp_code,
+    )  # fmt: skip
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+    token, session = issue_session(user, settings)
+    return LoginResponse(access_token=token, expires_at=session.expires_at)
+
+
+@router.get("/me")
+async def me(user: CurrentUser) -> Me:
+    return Me(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        master_account_id=user.master_account_id,
+        is_primary=user.is_primary,
+        totp_enabled=user.totp_enabled,
+    )

@@ -1,0 +1,79 @@
+"""/api/v1: account invitations and pending registration tasks (owned by the contacts service)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from contracts.api.invitations import (
+    InvitationCreate,
+    InvitationList,
+    InvitationOut,
+    PendingTasksPage,
+    PendingTasksQuery,
+)
+from gateway.api.deps import ClientsDep, DatabaseDep
+from gateway.api.files import passthrough_download
+from gateway.api.routes.groups import master_name
+from gateway.auth.deps import CurrentUser
+
+router = APIRouter(tags=["invitations"])
+
+
+@router.get("/contacts/pending-tasks")
+async def pending_tasks(
+    params: Annotated[PendingTasksQuery, Query()], user: CurrentUser, clients: ClientsDep
+) -> PendingTasksPage:
+    """Open accounts with pending registration tasks, searchable by account number or name."""
+    page = await clients.contacts.json(
+        "GET", "/contacts/pending-tasks", user, params=params.model_dump(exclude_none=True)
+    )
+    return PendingTasksPage.model_validate(page)
+
+
+@router.post("/contacts/{contact_id}/invitations", status_code=status.HTTP_201_CREATED)
+async def invite(
+    contact_id: UUID,
+    body: InvitationCreate,
+    user: CurrentUser,
+    clients: ClientsDep,
+    database: DatabaseDep,
+) -> InvitationOut:
+    """Invite the contact to apply for an account: ``fully_electronic`` sends an email with a
+    link to the prefilled application (422 on ``email`` when the contact has none);
+    ``semi_electronic`` prepares the prefilled application to print and sign. The contact's
+    status becomes ``invited``."""
+    created = await clients.contacts.json(
+        "POST", f"/contacts/{contact_id}/invitations", user,
+        json=body.model_dump(mode="json", exclude_none=True),
+        params=await master_name(database, user),
+    )  # fmt: skip
+    return InvitationOut.model_validate(created)
+
+
+@router.get("/contacts/{contact_id}/invitations")
+async def list_invitations(
+    contact_id: UUID, user: CurrentUser, clients: ClientsDep
+) -> InvitationList:
+    """The contact's invitations, newest first, with their sending status and the application's
+    stage now."""
+    return InvitationList.model_validate(
+        await clients.contacts.json("GET", f"/contacts/{contact_id}/invitations", user)
+    )
+
+
+@router.get(
+    "/contacts/{contact_id}/invitations/{invitation_id}/application.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def application_pdf(
+    contact_id: UUID, invitation_id: UUID, user: CurrentUser, clients: ClientsDep
+) -> Response:
+    """The application prefilled from the record, to print and have signed."""
+    document = await clients.contacts.call(
+        "GET", f"/contacts/{contact_id}/invitations/{invitation_id}/application.pdf", user
+    )
+    return passthrough_download(document)

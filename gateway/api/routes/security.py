@@ -1,0 +1,63 @@
+"""/api/v1/auth/two-factor: setting up and checking TOTP two-factor authentication."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.api.deps import DatabaseDep
+from gateway.auth import two_factor
+from gateway.auth.deps import CurrentUser
+from gateway.auth.login import client_ip
+
+router = APIRouter(prefix="/auth/two-factor", tags=["auth"])
+
+
+class TwoFactorStatus(BaseModel):
+    enabled: bool
+    setup_pending: bool = Field(description="a secret was issued and waits for a first code")
+
+
+class TwoFactorSetup(BaseModel):
+    secret: str = Field(description="base32; type it into an authenticator app, or scan the QR")
+    otpauth_uri: str
+    qr_code_svg: str = Field(description="the otpauth URI as an SVG QR code")
+
+
+class TwoFactorCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=6, max_length=16, description="the six digits the app shows")
+
+
+@router.get("")
+async def status_of(user: CurrentUser) -> TwoFactorStatus:
+    return TwoFactorStatus(
+        enabled=user.totp_enabled, setup_pending=two_factor.setup_of(user) is not None
+    )
+
+
+@router.post("/setup")
+async def setup(user: CurrentUser, database: DatabaseDep) -> TwoFactorSetup:
+    started = await two_factor.start_setup(database, user)
+    return TwoFactorSetup(
+        secret=started.secret, otpauth_uri=started.otpauth_uri, qr_code_svg=started.qr_code_svg
+    )
+
+
+@router.post("/enable")
+async def enable(
+    body: TwoFactorCode, request: Request, user: CurrentUser, database: DatabaseDep
+) -> TwoFactorStatus:
+    settings = request.app.state.settings
+    await two_factor.enable(database, settings, user, body.code, ip=client_ip(request))
+    return TwoFactorStatus(enabled=True, setup_pending=False)
+
+
+@router.post("/disable")
+async def disable(
+    body: TwoFactorCode, request: Request, user: CurrentUser, database: DatabaseDep
+) -> TwoFactorStatus:
+    settings = request.app.state.settings
+    await two_factor.disable(database, settings, user, body.code, ip=client_ip(request))
+    return TwoFactorStatus(enabled=False, setup_pending=False)

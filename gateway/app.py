@@ -1,0 +1,77 @@
+"""Composition root of the gateway."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from gateway import pages
+from gateway.api import routes
+from gateway.api.routes import health
+from gateway.clients import ServiceClients
+from gateway.settings import GatewaySettings
+from services.runtime import migrations
+from services.runtime.broker import make_broker
+from services.runtime.db import Database, ensure_database
+from services.runtime.logging import configure_logging
+from services.runtime.telemetry import configure_telemetry, instrument_http
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    configure_logging(service="gateway", json_logs=_json_logs(settings), level=settings.log_level)
+    configure_telemetry(service="gateway", otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    database = Database(settings.database_url)
+    broker = make_broker(bootstrap_servers=settings.kafka_bootstrap_servers, service="gateway")
+    clients = ServiceClients(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ensure_database(settings.database_url)
+        await migrations.upgrade("gateway", settings.database_url)
+        await broker.connect()
+        try:
+            yield
+        finally:
+            await clients.close()
+            await broker.stop()
+            await database.dispose()
+
+    app = FastAPI(
+        title="Advisor Portal API",
+        version="1.0.0",
+        description="The public REST API behind the Advisor Portal.",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.broker = broker
+    app.state.clients = clients
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in routes.API_ROUTERS:
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    for module in pages.PAGE_ROUTERS:
+        app.include_router(module.router)
+    app.mount(
+        "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), "static"
+    )
+    instrument_http(app)
+    return app
+
+
+def _json_logs(settings: GatewaySettings) -> bool:
+    if settings.log_format is None:
+        return settings.environment == "production"
+    return settings.log_format == "json"

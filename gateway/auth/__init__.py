@@ -1,0 +1,1 @@
+"""Authentication: password hashing, session tokens, the current user, login throttling."""

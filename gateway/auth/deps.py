@@ -1,0 +1,76 @@
+"""FastAPI dependencies: the current user from a bearer token or the portal's session cookie."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from gateway.auth import tokens
+from gateway.store import users
+from gateway.store.users import User
+
+SESSION_COOKIE = "portal_session"
+CSRF_COOKIE = "portal_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotAuthenticated(HTTPException):
+    def __init__(self, detail: str = "not authenticated") -> None:
+        super().__init__(
+            status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+def _token_of(request: Request) -> tuple[str | None, bool]:
+    """(token, came from the cookie)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), False
+    return request.cookies.get(SESSION_COOKIE), True
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Cookie-authenticated changes must echo the CSRF cookie (double-submit)."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted or not hmac.compare_digest(cookie, submitted):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
+
+
+async def _authenticated(request: Request) -> tuple[User | None, bool]:
+    """(the user the request's token stands for, whether the token came from the cookie)."""
+    token, from_cookie = _token_of(request)
+    if not token:
+        return None, from_cookie
+    session = tokens.read(token, key=request.app.state.settings.signing_key)
+    if session is None:
+        return None, from_cookie
+    # on every request: one query outside a transaction (no BEGIN/ROLLBACK round trips)
+    async with request.app.state.database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        user = await users.by_id(connection, session.user_id)
+    if user is None or user.master_account_id != session.master_account_id:
+        return None, from_cookie
+    return user, from_cookie
+
+
+async def optional_user(request: Request) -> User | None:
+    """For pages: they check the CSRF token of their forms themselves."""
+    user, _ = await _authenticated(request)
+    return user
+
+
+async def current_user(request: Request) -> User:
+    """For the API: a bearer token, or the portal's cookie plus the CSRF header on changes."""
+    user, from_cookie = await _authenticated(request)
+    if user is None:
+        raise NotAuthenticated()
+    if from_cookie and request.method not in SAFE_METHODS:
+        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]

@@ -1,0 +1,92 @@
+"""Calling the services over HTTP on behalf of a user: tenancy headers, errors mapped to 4xx/502."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import HTTPException, status
+
+from gateway.settings import SERVICE_NAMES, GatewaySettings
+from gateway.store.users import User
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceUnavailable(HTTPException):
+    def __init__(self, service: str) -> None:
+        super().__init__(status.HTTP_502_BAD_GATEWAY, f"the {service} service is unavailable")
+
+
+class ServiceClient:
+    def __init__(self, name: str, base_url: str, *, internal_token: str, timeout: float) -> None:
+        self.name = name
+        self._internal_token = internal_token
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def call(self, method: str, path: str, user: User, **kwargs: Any) -> httpx.Response:
+        """Send the request as ``user``; a service's 4xx is passed on to the caller as is."""
+        headers = {
+            "X-Master-Account-Id": user.master_account_id,
+            "X-User-Id": str(user.id),
+            "X-Internal-Token": self._internal_token,
+            **kwargs.pop("headers", {}),
+        }
+        try:
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            log.warning("service call failed", service=self.name, error=type(error).__name__)
+            raise ServiceUnavailable(self.name) from error
+        if response.status_code >= 500:
+            log.warning("service error", service=self.name, status=response.status_code)
+            raise ServiceUnavailable(self.name)
+        if response.status_code >= 400:
+            raise HTTPException(response.status_code, _detail(response))
+        return response
+
+    async def json(self, method: str, path: str, user: User, **kwargs: Any) -> Any:
+        return (await self.call(method, path, user, **kwargs)).json()
+
+    async def health(self) -> str:
+        try:
+            response = await self._http.get("/healthz", timeout=3)
+        except httpx.HTTPError as error:
+            return f"down: {type(error).__name__}"
+        return "ok" if response.status_code == 200 else f"down: HTTP {response.status_code}"
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+def _detail(response: httpx.Response) -> Any:
+    try:
+        return response.json().get("detail", response.text)
+    except ValueError:
+        return response.text
+
+
+class ServiceClients:
+    def __init__(self, settings: GatewaySettings) -> None:
+        token = settings.internal_token.get_secret_value()
+        self.by_name = {
+            name: ServiceClient(
+                name,
+                settings.service_url(name),
+                internal_token=token,
+                timeout=settings.service_timeout_seconds,
+            )
+            for name in SERVICE_NAMES
+        }
+
+    @property
+    def contacts(self) -> ServiceClient:
+        return self.by_name["contacts"]
+
+    @property
+    def analytics(self) -> ServiceClient:
+        return self.by_name["analytics"]
+
+    async def close(self) -> None:
+        for client in self.by_name.values():
+            await client.close()

@@ -1,0 +1,22 @@
+"""Pages: the shell's areas that are not available yet."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from gateway.auth.deps import OptionalUser
+from gateway.pages.navigation import BY_SLUG
+from gateway.pages.rendering import render, to_login
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/areas/{slug}")
+async def area_page(request: Request, user: OptionalUser, slug: str) -> Response:
+    if user is None:
+        return to_login(request)
+    area = BY_SLUG.get(slug)
+    if area is None or area.ready:
+        raise HTTPException(404, "no such area")
+    return render(request, "area.html", user=user, active=slug, area=area)

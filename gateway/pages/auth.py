@@ -1,0 +1,117 @@
+"""Pages: logging in and out."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gateway.api.deps import DatabaseDep
+from gateway.auth.deps import CSRF_COOKIE, SESSION_COOKIE, OptionalUser
+from gateway.auth.login import (
+    SecondFactorRequired,
+    TooManyAttempts,
+    WrongSecondFactor,
+    authenticate,
+    authenticate_second_factor,
+    client_ip,
+    issue_session,
+)
+from gateway.auth.two_factor import issue_pending_login, read_pending_login
+from gateway.pages.rendering import render
+from gateway.settings import GatewaySettings
+from gateway.store.users import User
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/dashboard"
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", user=None, next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    database: DatabaseDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form()] = "/dashboard",
+) -> Response:
+    settings = request.app.state.settings
+    try:
+        user = await authenticate(
+            database, settings, username=username, password=password, ip=client_ip(request)
+        )
+    except TooManyAttempts:
+        return render(request, "login.html", user=None, next=next, status_code=429,
+                      error="Too many failed attempts. Wait a few minutes and try again.")  # fmt: skip
+    except SecondFactorRequired as needed:
+        pending = issue_pending_login(needed.user, signing_key=settings.signing_key)
+        return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
+                      error=None)  # fmt: skip
+    if user is None:
+        return render(request, "login.html", user=None, next=next, status_code=401,
+                      error="Wrong username or password.")  # fmt: skip
+    return _logged_in(user, settings, next)
+
+
+@router.post("/login/two-factor")
+async def login_second_step(
+    request: Request,
+    database: DatabaseDep,
+    pending: Annotated[str, Form(max_length=2000)],
+    code: Annotated[str, Form(max_length=16)],
+    next: Annotated[str, Form()] = "/dashboard",
+) -> Response:
+    """The second step of a login: the proof that the password was right, and a code."""
+    settings = request.app.state.settings
+    user_id = read_pending_login(pending, signing_key=settings.signing_key)
+    if user_id is None:
+        return render(request, "login.html", user=None, next=next, status_code=401,
+                      error="The login took too long. Enter your username and password again.")  # fmt: skip
+    try:
+        user = await authenticate_second_factor(
+            database, settings, user_id=user_id, code=code, ip=client_ip(request)
+        )
+    except TooManyAttempts:
+        return render(request, "login.html", user=None, next=next, status_code=429,
+                      error="Too many failed attempts. Wait a few minutes and try again.")  # fmt: skip
+    except WrongSecondFactor:
+        return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
+                      status_code=401, error="Wrong code. Enter the code your app shows now.")  # fmt: skip
+    return _logged_in(user, settings, next)
+
+
+def _logged_in(user: User, settings: GatewaySettings, next: str) -> RedirectResponse:
+    token, _ = issue_session(user, settings)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    max_age = settings.session_minutes * 60
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True,
+                        samesite="lax", secure=settings.secure_cookies)  # fmt: skip
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), max_age=max_age,
+                        samesite="strict", secure=settings.secure_cookies)  # fmt: skip
+    return response
+
+
+@router.post("/logout")
+async def logout() -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response

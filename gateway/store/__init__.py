@@ -1,0 +1,1 @@
+"""The gateway's own tables: master accounts, users, login attempts."""

@@ -1,0 +1,61 @@
+"""Master accounts, their users and login attempts (the gateway's own database)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+
+from services.runtime.db import service_metadata
+
+metadata = service_metadata()
+
+masters = Table(
+    "masters",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", PgUUID(as_uuid=True), primary_key=True),
+    Column("master_account_id", String(32), ForeignKey("masters.id"), nullable=False, index=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320)),
+    Column("password_hash", String(300), nullable=False),
+    Column("is_primary", Boolean, nullable=False, server_default="false"),
+    Column("rights", JSONB, nullable=False, server_default="{}"),
+    Column("totp_secret", String(64)),
+    Column("totp_enabled", Boolean, nullable=False, server_default="false"),
+    Column("totp_last_step", BigInteger),  # the last accepted TOTP step: never accepted again
+    Column("preferences", JSONB, nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("client_ip", String(64), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_login_attempts_username_at", "username", "at"),
+)

@@ -1,0 +1,134 @@
+"""Reading and writing master accounts, users and login attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from gateway.store.tables import login_attempts, masters, users
+
+
+@dataclass
+class User:
+    id: UUID
+    master_account_id: str
+    username: str
+    display_name: str
+    password_hash: str
+    email: str | None = None
+    is_primary: bool = False
+    rights: dict[str, Any] = field(default_factory=dict)
+    totp_secret: str | None = None
+    totp_enabled: bool = False
+    preferences: dict[str, Any] = field(default_factory=dict)
+
+
+def _to_user(row: Any) -> User:
+    return User(
+        id=row.id,
+        master_account_id=row.master_account_id,
+        username=row.username,
+        display_name=row.display_name,
+        password_hash=row.password_hash,
+        email=row.email,
+        is_primary=row.is_primary,
+        rights=dict(row.rights),
+        totp_secret=row.totp_secret,
+        totp_enabled=row.totp_enabled,
+        preferences=dict(row.preferences),
+    )
+
+
+async def ensure_master(
+    session: AsyncSession, *, master_account_id: str, name: str, time_zone: str = "UTC"
+) -> None:
+    statement = insert(masters).values(id=master_account_id, name=name, time_zone=time_zone)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[masters.c.id], set_={"name": name, "time_zone": time_zone}
+        )
+    )
+
+
+async def master_name(session: AsyncSession, master_account_id: str) -> str | None:
+    return await session.scalar(select(masters.c.name).where(masters.c.id == master_account_id))
+
+
+async def add_user(
+    session: AsyncSession,
+    *,
+    master_account_id: str,
+    username: str,
+    display_name: str,
+    password_hash: str,
+    email: str | None = None,
+    is_primary: bool = False,
+) -> UUID:
+    user_id = uuid4()
+    await session.execute(
+        users.insert().values(
+            id=user_id,
+            master_account_id=master_account_id,
+            username=username.lower(),
+            display_name=display_name,
+            password_hash=password_hash,
+            email=email,
+            is_primary=is_primary,
+        )
+    )
+    return user_id
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    row = (await session.execute(select(users).where(users.c.username == username.lower()))).first()
+    return _to_user(row) if row else None
+
+
+async def by_id(session: AsyncSession | AsyncConnection, user_id: UUID) -> User | None:
+    row = (await session.execute(select(users).where(users.c.id == user_id))).first()
+    return _to_user(row) if row else None
+
+
+async def update_user(session: AsyncSession, user_id: UUID, **values: Any) -> None:
+    await session.execute(users.update().where(users.c.id == user_id).values(**values))
+
+
+async def record_login(
+    session: AsyncSession, *, username: str, client_ip: str, succeeded: bool
+) -> None:
+    await session.execute(
+        login_attempts.insert().values(
+            username=username.lower(), client_ip=client_ip, succeeded=succeeded
+        )
+    )
+    if succeeded:
+        await session.execute(
+            users.update()
+            .where(users.c.username == username.lower())
+            .values(last_login_at=func.now())
+        )
+
+
+async def recent_failures(session: AsyncSession, *, username: str, window: timedelta) -> int:
+    since = datetime.now(UTC) - window
+    last_success = (
+        select(func.max(login_attempts.c.at))
+        .where(login_attempts.c.username == username.lower(), login_attempts.c.succeeded)
+        .scalar_subquery()
+    )
+    count = await session.scalar(
+        select(func.count())
+        .select_from(login_attempts)
+        .where(
+            login_attempts.c.username == username.lower(),
+            login_attempts.c.succeeded.is_(False),
+            login_attempts.c.at > func.greatest(since, func.coalesce(last_success, since)),
+        )
+    )
+    return int(count or 0)

@@ -1,0 +1,1 @@
+"""Analytics: dashboard read models, AUM, activity, client and account data queries, calculators."""

@@ -1,0 +1,1 @@
+"""The analytics service's HTTP API (reached only through the gateway)."""

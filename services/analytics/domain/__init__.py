@@ -1,0 +1,1 @@
+"""Analytics rules, with no I/O."""

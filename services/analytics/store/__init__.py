@@ -1,0 +1,1 @@
+"""Analytics' read-model tables, queries and migrations."""

@@ -1,0 +1,1 @@
+"""Contacts: prospects, clients, accounts and every CRM record about them."""

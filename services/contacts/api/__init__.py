@@ -1,0 +1,1 @@
+"""The contacts service's HTTP API (reached only through the gateway)."""

@@ -1,0 +1,119 @@
+"""Routes: importing contacts (template, CSV, Excel, vCard) and exports (C4, C5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import Response, StreamingResponse
+
+from contracts.api.transfers import (
+    CSV_MEDIA_TYPE,
+    TWO_FACTOR_VERIFIED,
+    XLSX_MEDIA_TYPE,
+    ImportProblem,
+    ImportRefused,
+    ImportReport,
+    read_contacts_upload,
+)
+from services.contacts import transfers
+from services.contacts.files.imports import parse_contacts_file
+from services.contacts.files.template import build_import_template
+from services.runtime.caller import CallerDep
+from services.runtime.service import DatabaseDep
+
+router = APIRouter(prefix="/contacts", tags=["transfers"])
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/import/template.xlsx")
+async def import_template() -> Response:
+    return Response(
+        build_import_template(),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="contacts-import-template.xlsx"'},
+    )
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=UPLOAD_BODY,
+    responses={422: {"model": ImportRefused}},
+)
+async def import_contacts(
+    request: Request, caller: CallerDep, database: DatabaseDep
+) -> ImportReport:
+    upload = await read_contacts_upload(request, missing_file="a file is required")
+    result = parse_contacts_file(upload.filename, upload.content)
+    if not result.ok:
+        problems = [
+            ImportProblem(row=error.row, column=error.column, message=error.message).model_dump()
+            for error in result.errors
+        ]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
+    added = await transfers.import_contacts(database, caller, result.contacts)
+    return ImportReport(added=len(added), contact_ids=[contact.id for contact in added])
+
+
+@router.get("/export/summary.csv")
+async def export_summary(caller: CallerDep, database: DatabaseDep) -> StreamingResponse:
+    parts = transfers.contact_summary_parts(database, caller.master_account_id)
+    return _download(parts, CSV_MEDIA_TYPE, _filename("contacts", caller.master_account_id, "csv"))
+
+
+@router.get("/export/pending-tasks.csv")
+async def export_pending_tasks(caller: CallerDep, database: DatabaseDep) -> StreamingResponse:
+    parts = transfers.pending_task_parts(database, caller.master_account_id)
+    filename = _filename("pending-tasks", caller.master_account_id, "csv")
+    return _download(parts, CSV_MEDIA_TYPE, filename)
+
+
+@router.get("/export/client-data.xlsx")
+async def export_client_data(
+    caller: CallerDep,
+    database: DatabaseDep,
+    exported_by: Annotated[str, Query(min_length=1, max_length=200)],
+    x_two_factor: Annotated[str | None, Header()] = None,
+) -> Response:
+    if x_two_factor != TWO_FACTOR_VERIFIED:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "the full client data export is only for users with two-factor authentication on",
+        )
+    workbook = await transfers.client_data_workbook(
+        database, caller.master_account_id, exported_by=exported_by
+    )
+    filename = _filename("client-data", caller.master_account_id, "xlsx")
+    return Response(workbook, media_type=XLSX_MEDIA_TYPE, headers=_attachment(filename))
+
+
+def _download(parts: Any, media_type: str, filename: str) -> StreamingResponse:
+    return StreamingResponse(parts, media_type=media_type, headers=_attachment(filename))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+
+
+def _filename(kind: str, master_account_id: str, extension: str) -> str:
+    day = datetime.now(UTC).date().isoformat()
+    return f"{kind}-{master_account_id}-{day}.{extension}"

@@ -1,0 +1,1 @@
+"""The CRM's rules, with no I/O."""

@@ -1,0 +1,325 @@
+"""Notes, tasks/workflows, calendar events and documents of a contact, and their rules (no I/O)."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+from uuid import UUID, uuid4
+
+from contracts.api.records import TaskStatus
+from contracts.crm import TaskDue, TaskPriority
+
+
+class RecordRuleError(ValueError):
+    """A change the rules refuse; ``field`` names the input at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+class TransitionRefused(RecordRuleError):
+    """The record's current state does not allow the change (a conflict, not bad input)."""
+
+
+@dataclass
+class Note:
+    master_account_id: str
+    contact_id: UUID
+    author_user_id: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    contact_name: str = ""
+
+
+def edit_note(note: Note, body: str, *, now: datetime) -> Note:
+    return replace(note, body=body, updated_at=now)
+
+
+# Tasks / workflows
+
+ACTIVE_TASK_STATUSES = frozenset({TaskStatus.OPEN, TaskStatus.IN_PROGRESS})
+
+# Finished tasks can be reopened; nothing jumps from one finished state to the other.
+TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.OPEN: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.OPEN, TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.OPEN}),
+    TaskStatus.CANCELLED: frozenset({TaskStatus.OPEN}),
+}
+
+
+@dataclass
+class Task:
+    master_account_id: str
+    contact_id: UUID
+    title: str
+    assignee_user_id: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    description: str | None = None
+    priority: TaskPriority = TaskPriority.NORMAL
+    status: TaskStatus = TaskStatus.OPEN
+    due_at: datetime | None = None
+    email_reminder: bool = False
+    reminded_at: datetime | None = None
+    completed_at: datetime | None = None
+    contact_name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_TASK_STATUSES
+
+    def reminder_due(self, now: datetime) -> bool:
+        return (
+            self.active
+            and self.due_at is not None
+            and self.due_at <= now
+            and self.reminded_at is None
+        )
+
+    def due_event(self) -> TaskDue:
+        assert self.due_at is not None
+        return TaskDue(
+            task_id=self.id,
+            contact_id=self.contact_id,
+            assignee_user_id=self.assignee_user_id,
+            title=self.title,
+            priority=self.priority,
+            due_at=self.due_at,
+            email_reminder=self.email_reminder,
+        )
+
+
+def change_status(task: Task, status: TaskStatus, *, now: datetime) -> Task:
+    if status == task.status:
+        return task
+    if status not in TASK_TRANSITIONS[task.status]:
+        raise TransitionRefused(
+            "status", f"a task that is {task.status.value} cannot become {status.value}"
+        )
+    completed_at = now if status in {TaskStatus.DONE, TaskStatus.CANCELLED} else None
+    return replace(task, status=status, completed_at=completed_at, updated_at=now)
+
+
+def reschedule(task: Task, due_at: datetime | None, *, now: datetime) -> Task:
+    """A new due date in the future re-arms the reminder; one in the past keeps it as it was
+    (a reminder already sent is not repeated for a date that has passed anyway)."""
+    if due_at == task.due_at:
+        return task
+    rearm = due_at is not None and due_at > now
+    return replace(
+        task, due_at=due_at, reminded_at=None if rearm else task.reminded_at, updated_at=now
+    )
+
+
+_PLAIN_TASK_FIELDS = frozenset(
+    {"contact_id", "title", "description", "assignee_user_id", "priority", "email_reminder"}
+)
+
+
+def apply_task_changes(task: Task, changes: dict[str, Any], *, now: datetime) -> Task:
+    """``changes``: only the fields the user sent (a partial update)."""
+    plain = {name: value for name, value in changes.items() if name in _PLAIN_TASK_FIELDS}
+    changed = replace(task, **plain, updated_at=now) if plain else task
+    if "due_at" in changes:
+        changed = reschedule(changed, changes["due_at"], now=now)
+    if "status" in changes:
+        changed = change_status(changed, changes["status"], now=now)
+    return changed
+
+
+# Calendar events
+
+
+@dataclass
+class CalendarEvent:
+    master_account_id: str
+    contact_id: UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    location: str | None = None
+    notes: str | None = None
+    contact_name: str = ""
+
+
+def check_event_times(starts_at: datetime, ends_at: datetime) -> None:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise RecordRuleError("starts_at", "times must carry a UTC offset")
+    if ends_at <= starts_at:
+        raise RecordRuleError("ends_at", "the end must be after the start")
+
+
+def new_event(**values: Any) -> CalendarEvent:
+    event = CalendarEvent(**values)
+    check_event_times(event.starts_at, event.ends_at)
+    return event
+
+
+def apply_event_changes(
+    event: CalendarEvent, changes: dict[str, Any], *, now: datetime
+) -> CalendarEvent:
+    changed = replace(event, **changes, updated_at=now)
+    check_event_times(changed.starts_at, changed.ends_at)
+    return changed
+
+
+# Documents
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = DocumentKind("PDF", "application/pdf", (".pdf",))
+PNG = DocumentKind("PNG image", "image/png", (".png",))
+JPEG = DocumentKind("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
+GIF = DocumentKind("GIF image", "image/gif", (".gif",))
+TEXT = DocumentKind("text", "text/plain; charset=utf-8", (".txt", ".text", ".log", ".md"))
+CSV = DocumentKind("CSV", "text/csv; charset=utf-8", (".csv",))
+DOCX = DocumentKind(
+    "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    (".docx",),
+)
+XLSX = DocumentKind(
+    "Excel workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    (".xlsx",),
+)
+ALLOWED_KINDS = (PDF, PNG, JPEG, GIF, TEXT, CSV, DOCX, XLSX)
+ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, GIF, plain text (UTF-8), CSV, Word (.docx) or Excel (.xlsx)"
+
+_MAGIC: tuple[tuple[bytes, DocumentKind], ...] = (
+    (b"%PDF-", PDF),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"GIF87a", GIF),
+    (b"GIF89a", GIF),
+)
+_ZIP_MAGIC = b"PK\x03\x04"
+# Office Open XML packages are ZIP files with these parts; anything else zipped is refused.
+_OFFICE_PARTS: tuple[tuple[str, DocumentKind], ...] = (
+    ("word/document.xml", DOCX),
+    ("xl/workbook.xml", XLSX),
+)
+_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MARKUP = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<(?:!doctype|html|head|body|script|svg|\?xml)", re.IGNORECASE
+)
+
+
+class UnsupportedDocument(RecordRuleError):
+    def __init__(self, message: str) -> None:
+        super().__init__("file", message)
+
+
+class EmptyDocument(RecordRuleError):
+    def __init__(self) -> None:
+        super().__init__("file", "the file is empty")
+
+
+def sniff_document(content: bytes, filename: str) -> DocumentKind:
+    """What the bytes are, judged from the bytes; the name only tells CSV from plain text."""
+    if not content:
+        raise EmptyDocument()
+    for magic, kind in _MAGIC:
+        if content.startswith(magic):
+            return kind
+    if content.startswith(_ZIP_MAGIC):
+        return _office_kind(content)
+    if _is_text(content):
+        if _MARKUP.match(content):
+            raise UnsupportedDocument(
+                "HTML, SVG and XML files are not accepted (a browser could run them); "
+                f"allowed: {ALLOWED_DESCRIPTION}"
+            )
+        return CSV if PurePosixPath(filename.lower()).suffix == ".csv" else TEXT
+    raise UnsupportedDocument(f"this kind of file is not accepted; allowed: {ALLOWED_DESCRIPTION}")
+
+
+def _office_kind(content: bytes) -> DocumentKind:
+    try:
+        # Only the central directory is read: nothing is decompressed.
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise UnsupportedDocument("the file looks like a ZIP archive but is damaged") from error
+    if "[Content_Types].xml" in names:
+        for part, kind in _OFFICE_PARTS:
+            if part in names:
+                return kind
+    raise UnsupportedDocument(
+        f"ZIP archives are accepted only as .docx or .xlsx files; allowed: {ALLOWED_DESCRIPTION}"
+    )
+
+
+def _is_text(content: bytes) -> bool:
+    try:
+        decoded = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return not _TEXT_CONTROLS.search(decoded)
+
+
+MAX_FILENAME_LENGTH = 200
+
+
+def safe_filename(filename: str | None, kind: DocumentKind) -> str:
+    """The uploaded name without any path, control characters or misleading extension."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    stem, suffix = _split_suffix(name)
+    if suffix.lower() not in kind.extensions:
+        stem, suffix = name, kind.extensions[0]
+    stem = stem[: MAX_FILENAME_LENGTH - len(suffix)].rstrip(" .") or "document"
+    return stem + suffix
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    dot = name.rfind(".")
+    if dot <= 0:
+        return name, ""
+    return name[:dot], name[dot:]
+
+
+@dataclass
+class Document:
+    master_account_id: str
+    contact_id: UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    storage: str
+    uploaded_by: str
+    created_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    contact_name: str = ""
+
+    @property
+    def viewable_inline(self) -> bool:
+        """Shown in the browser rather than saved: never anything a browser could run."""
+        return self.content_type.split(";")[0] in {
+            "application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv",
+        }  # fmt: skip

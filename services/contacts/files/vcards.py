@@ -1,0 +1,313 @@
+"""Contacts from vCard files (C4): vCard 2.1, 3.0 and 4.0, one or many cards per file.
+
+Cards are split apart first, so a broken card is reported by its number without hiding the
+others' errors. Errors name the card (``CellError.row`` = card number, 1-based) and the vCard
+property (``CellError.column``, e.g. "TEL"). Mapped: N, FN, EMAIL, TEL, ADR, ORG, TITLE, BDAY,
+NOTE. A name prefix that is not a known salutation and a birthday without a year are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import vobject
+from pydantic import ValidationError
+
+from services.contacts.domain.profile import (
+    PHONE_FIELDS,
+    Salutation,
+    column_for_error,
+    error_message,
+    unflatten,
+)
+from services.contacts.domain.profile_types import code_parser
+from services.contacts.files.results import (
+    CellError,
+    ContactDraft,
+    FileRejected,
+    ImportResult,
+    duplicate_errors,
+)
+from services.contacts.files.text import decode_text
+
+MAX_VCARD_BYTES = 1024 * 1024
+MAX_CARDS = 100
+
+_PROPERTY_OF_COLUMN = {
+    "salutation": "N",
+    "first_name": "N",
+    "middle_name": "N",
+    "last_name": "N",
+    "suffix": "N",
+    "email": "EMAIL",
+    "secondary_email": "EMAIL",
+    "mobile_phone": "TEL",
+    "home_phone": "TEL",
+    "work_phone": "TEL",
+    "date_of_birth": "BDAY",
+    "street_line_1": "ADR",
+    "street_line_2": "ADR",
+    "city": "ADR",
+    "state_province": "ADR",
+    "postal_code": "ADR",
+    "country": "ADR",
+    "employer": "ORG",
+    "occupation": "TITLE",
+    "notes": "NOTE",
+}
+_BDAY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?$")
+_parse_salutation = code_parser(Salutation)
+
+Values = dict[str, Any]
+
+
+def parse_vcards(content: bytes) -> ImportResult:
+    """Contacts of every card of a .vcf file, or every error found in it."""
+    try:
+        cards = split_cards(_vcard_text(content))
+    except FileRejected as rejected:
+        return ImportResult.file_error(str(rejected))
+    if not cards:
+        return ImportResult.file_error("the file holds no vCard (BEGIN:VCARD ... END:VCARD)")
+    if len(cards) > MAX_CARDS:
+        return ImportResult.file_error(
+            f"the file has {len(cards)} vCards; at most {MAX_CARDS} can be imported at once"
+        )
+    errors: list[CellError] = []
+    drafts: list[tuple[int, ContactDraft]] = []
+    for number, card in enumerate(cards, start=1):
+        draft, card_errors = read_card(number, card)
+        errors += card_errors
+        if draft is not None:
+            drafts.append((number, draft))
+    errors += duplicate_errors(drafts, unit="card")
+    if errors:
+        return ImportResult.failed(errors)
+    return ImportResult(contacts=[draft for _, draft in drafts])
+
+
+def _vcard_text(content: bytes) -> str:
+    if len(content) > MAX_VCARD_BYTES:
+        raise FileRejected(
+            f"the file is {len(content):,} bytes; vCard files may have at most {MAX_VCARD_BYTES:,}"
+        )
+    return decode_text(content)
+
+
+def split_cards(text: str) -> list[str]:
+    """The text of each top-level card (an unterminated last card is kept, to be reported)."""
+    cards: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in join_soft_line_breaks(text.splitlines()):
+        marker = line.rstrip().upper()
+        depth += marker == "BEGIN:VCARD"
+        if depth:
+            current.append(line)
+        if marker == "END:VCARD" and depth:
+            depth -= 1
+            if depth == 0:
+                cards.append("\r\n".join(current) + "\r\n")
+                current = []
+    if current:
+        cards.append("\r\n".join(current) + "\r\n")
+    return cards
+
+
+def join_soft_line_breaks(lines: Iterable[str]) -> list[str]:
+    """Quoted-printable values (vCard 2.1) continue on the next line after a trailing "="."""
+    joined: list[str] = []
+    continues = False
+    for line in lines:
+        if continues:
+            joined[-1] = joined[-1][:-1] + line
+        else:
+            joined.append(line)
+        head = joined[-1].split(":", 1)[0].upper()
+        continues = "QUOTED-PRINTABLE" in head and joined[-1].endswith("=")
+    return joined
+
+
+def read_card(number: int, text: str) -> tuple[ContactDraft | None, list[CellError]]:
+    try:
+        card = vobject.readOne(text)
+    except Exception as exc:  # vobject raises assorted errors on damaged cards
+        return None, [CellError(number, "", f"the card cannot be read: {exc}")]
+    values, errors = card_values(card, number)
+    try:
+        profile = unflatten(values)
+    except ValidationError as exc:
+        errors += [
+            CellError(number, _property(column_for_error(error["loc"])), error_message(error))
+            for error in exc.errors(include_url=False)
+        ]
+        return None, errors
+    if errors:
+        return None, errors
+    return ContactDraft.of(profile), []
+
+
+def _property(column: str) -> str:
+    return _PROPERTY_OF_COLUMN.get(column, column)
+
+
+def card_values(card: Any, number: int) -> tuple[Values, list[CellError]]:
+    """Profile columns of a card, and the errors of its name."""
+    names, errors = _names(card, number)
+    values = {
+        **names,
+        **_emails(_lines(card, "email")),
+        **_phones(_lines(card, "tel")),
+        **_address(_lines(card, "adr")),
+        **_single(card, "org", "employer"),
+        **_single(card, "title", "occupation"),
+        **_single(card, "note", "notes"),
+        **_birthday(_lines(card, "bday")),
+    }
+    return {key: value for key, value in values.items() if value}, errors
+
+
+def _lines(card: Any, name: str) -> list[Any]:
+    return list(card.contents.get(name, []))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(part).strip() for part in value if str(part).strip())
+    return str(value or "").strip()
+
+
+def _names(card: Any, number: int) -> tuple[Values, list[CellError]]:
+    n_lines, fn_lines = _lines(card, "n"), _lines(card, "fn")
+    if not n_lines and not fn_lines:
+        return {}, [CellError(number, "N", "the card has neither N nor FN; a name is required")]
+    values = _structured_name(n_lines[0].value) if n_lines else {}
+    if fn_lines and not (values.get("first_name") and values.get("last_name")):
+        values = {**_formatted_name(_text(fn_lines[0].value)), **_present(values)}
+    if values.get("first_name") and values.get("last_name"):
+        return values, []
+    where = "N" if n_lines else "FN"
+    return values, [CellError(number, where, "a first and a last name are required")]
+
+
+def _structured_name(name: Any) -> Values:
+    if isinstance(name, str):
+        return _formatted_name(name.replace(";", " "))
+    values: Values = {
+        "first_name": _text(name.given),
+        "last_name": _text(name.family),
+        "middle_name": _text(name.additional),
+        "suffix": _text(name.suffix),
+    }
+    prefix = _text(name.prefix)
+    try:
+        values["salutation"] = _parse_salutation(prefix) if prefix else None
+    except ValueError:
+        values["salutation"] = None  # "Sir", "Hon." ...: not one of our salutations
+    return values
+
+
+def _formatted_name(full_name: str) -> Values:
+    parts = full_name.split()
+    if len(parts) < 2:
+        return {"first_name": full_name, "last_name": ""} if parts else {}
+    return {"first_name": " ".join(parts[:-1]), "last_name": parts[-1]}
+
+
+def _present(values: Values) -> Values:
+    return {key: value for key, value in values.items() if value}
+
+
+def _types(line: Any) -> set[str]:
+    declared = [*line.params.get("TYPE", []), *getattr(line, "singletonparams", [])]
+    return {part.strip().lower() for item in declared for part in str(item).split(",")}
+
+
+def _is_preferred(line: Any) -> bool:
+    return "pref" in _types(line) or bool(line.params.get("PREF"))
+
+
+def _emails(lines: list[Any]) -> Values:
+    ordered = sorted(lines, key=lambda line: not _is_preferred(line))
+    addresses = [_text(line.value) for line in ordered if _text(line.value)]
+    return dict(zip(("email", "secondary_email"), addresses, strict=False))
+
+
+def _phone_slot(types: set[str]) -> str | None:
+    if types & {"cell", "mobile", "iphone"}:
+        return "mobile_phone"
+    if "home" in types:
+        return "home_phone"
+    if "work" in types:
+        return "work_phone"
+    return None
+
+
+def _phones(lines: list[Any]) -> Values:
+    slots: Values = {}
+    untyped: list[str] = []
+    for line in lines:
+        types, number = _types(line), _tel_number(_text(line.value))
+        if not number or types & {"fax", "pager"}:
+            continue
+        slot = _phone_slot(types)
+        if slot and slot not in slots:
+            slots[slot] = number
+        else:
+            untyped.append(number)
+    free = [slot for slot in PHONE_FIELDS if slot not in slots]
+    return {**slots, **dict(zip(free, untyped, strict=False))}
+
+
+def _tel_number(value: str) -> str:
+    """The number of a TEL value; vCard 4.0 may write it as a URI (tel:+1-201-555-0123;ext=1)."""
+    return value.removeprefix("tel:").split(";", 1)[0].strip()
+
+
+def _address(lines: list[Any]) -> Values:
+    if not lines:
+        return {}
+    homes = [line for line in lines if "home" in _types(line)]
+    address = (homes or lines)[0].value
+    if isinstance(address, str):
+        return {"street_line_1": address}
+    street = [part for part in _text_lines(address.street) if part]
+    rest = [*street[1:], _text(address.extended), _text(address.box)]
+    return {
+        "street_line_1": street[0] if street else None,
+        "street_line_2": ", ".join(part for part in rest if part) or None,
+        "city": _text(address.city),
+        "state_province": _text(address.region),
+        "postal_code": _text(address.code),
+        "country": _text(address.country),
+    }
+
+
+def _text_lines(value: Any) -> list[str]:
+    parts = value if isinstance(value, list | tuple) else [value]
+    return [line.strip() for part in parts for line in str(part or "").splitlines()]
+
+
+def _single(card: Any, name: str, column: str) -> Values:
+    lines = _lines(card, name)
+    if not lines:
+        return {}
+    value = lines[0].value
+    if name == "org" and isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return {column: _text(value)}
+
+
+def _birthday(lines: list[Any]) -> Values:
+    """ISO birthday (1980-05-17, 19800517, with or without time); yearless ones are left out."""
+    if not lines:
+        return {}
+    value = _text(lines[0].value)
+    match = _BDAY.match(value)
+    if match:
+        return {"date_of_birth": "-".join(match.groups())}
+    if value.startswith("--"):
+        return {}
+    return {"date_of_birth": value}

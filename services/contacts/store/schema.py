@@ -1,0 +1,14 @@
+"""Every table of the contacts service on one metadata (what migrations compare against).
+
+A feature module that defines tables on ``tables.metadata`` is imported here.
+"""
+
+from services.contacts.store import (  # noqa: F401 - each registers its tables
+    duplicates,
+    groups,
+    invitations,
+    records,
+)
+from services.contacts.store.tables import metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,1 @@
+"""Linkage: account-linking requests and their execution, usernames, security devices."""

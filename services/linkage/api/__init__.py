@@ -1,0 +1,1 @@
+"""The linkage service's HTTP API (reached only through the gateway)."""

@@ -1,0 +1,1 @@
+"""Linkage rules, with no I/O."""

@@ -1,0 +1,1 @@
+"""Linkage tables, queries and migrations."""

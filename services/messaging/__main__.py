@@ -1,0 +1,4 @@
+from services.messaging.app import create_app
+from services.runtime.service import run
+
+run(create_app)

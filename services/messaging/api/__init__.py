@@ -1,0 +1,1 @@
+"""The messaging service's HTTP API (reached only through the gateway)."""

@@ -1,0 +1,14 @@
+"""Composition root of the messaging service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.runtime.service import ServiceDefinition, create_service
+from services.runtime.settings import ServiceSettings
+
+DEFINITION = ServiceDefinition(name="messaging")
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_service(DEFINITION, settings)

@@ -1,0 +1,1 @@
+"""Messaging rules, with no I/O."""

@@ -1,0 +1,1 @@
+"""Messaging tables, queries and migrations."""

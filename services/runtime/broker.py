@@ -1,0 +1,45 @@
+"""The Kafka broker every service uses: telemetry and dead-lettering as middleware."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+from contracts.topics import ALL_TOPICS
+from services.runtime.deadletter import dead_letter_middleware
+
+
+def make_broker(*, bootstrap_servers: str, service: str) -> KafkaBroker:
+    # Never idempotent or transactional producers: exactly-once comes from outbox + inbox.
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=service,
+        enable_idempotence=False,
+        acks="all",
+        middlewares=[KafkaTelemetryMiddleware(), dead_letter_middleware(service)],
+        graceful_timeout=10.0,
+        logger=logging.getLogger("faststream"),
+    )
+
+
+async def ensure_topics(bootstrap_servers: str, *, partitions: int) -> None:
+    """Create every contract topic that does not exist yet (idempotent, safe in parallel)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(topic.name, num_partitions=partitions, replication_factor=1)
+            for topic in ALL_TOPICS
+            if topic.name not in existing
+        ]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,148 @@
+"""Database engine, the unit of work, and creating a service's database when it is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from contracts.envelope import Event
+from services.runtime import inbox, outbox
+from services.runtime.settings import async_database_url
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's metadata, already holding the outbox and inbox tables every service needs."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    outbox.define_table(metadata)
+    inbox.define_table(metadata)
+    return metadata
+
+
+class UnitOfWork:
+    """One transaction: state changes, the events they publish, and the inbox claim commit together.
+
+    Rolls back unless :meth:`commit` is called.
+    """
+
+    def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
+        self.session = session
+        self._published = 0
+        self._committed = False
+        self._outbox_signal = on_commit_with_events
+
+    async def publish(
+        self,
+        topic: str,
+        event: Event,
+        *,
+        master_account_id: str,
+        correlation_id: str | None = None,
+    ) -> None:
+        await outbox.add(
+            self.session,
+            topic,
+            event,
+            master_account_id=master_account_id,
+            correlation_id=correlation_id,
+        )
+        self._published += 1
+
+    async def claim(self, consumer: str, event_id: UUID) -> bool:
+        """Record the event as processed by ``consumer``; False when it already was."""
+        return await inbox.claim(self.session, consumer=consumer, event_id=event_id)
+
+    async def claim_all(self, consumer: str, event_ids: Iterable[UUID]) -> set[UUID]:
+        """Record the events as processed by ``consumer`` (one statement); the ids that were new."""
+        return await inbox.claim_all(self.session, consumer=consumer, event_ids=event_ids)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._committed = True
+        if self._published:
+            self._outbox_signal.set()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 15) -> None:
+        self.url = async_database_url(url)
+        # No overflow: under a burst, requests wait for one of the pool's connections instead
+        # of opening (and closing again) a connection each, which costs the server a backend
+        # process and the client its set-up queries, and collapses throughput.
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox_signal = asyncio.Event()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        async with self.sessions() as session:
+            uow = UnitOfWork(session, self.outbox_signal)
+            try:
+                yield uow
+            finally:
+                if not uow._committed:
+                    await uow.rollback()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for queries only."""
+        async with self.sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _asyncpg_dsn(url: str, database: str) -> tuple[str, dict[str, Any]]:
+    parsed = make_url(async_database_url(url)).set(drivername="postgresql", database=database)
+    query = dict(parsed.query)
+    host = query.pop("host", None)
+    dsn = parsed.set(query={}).render_as_string(hide_password=False)
+    return dsn, ({"host": host} if host else {})
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` when the server does not have it yet."""
+    name = make_url(async_database_url(url)).database
+    if not name:
+        raise ValueError("the database URL names no database")
+    dsn, extra = _asyncpg_dsn(url, "postgres")
+    connection = await asyncpg.connect(dsn, **extra)
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            # another replica may create it first
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+                await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()

@@ -1,0 +1,187 @@
+"""Transactional outbox: events are written with the state change and relayed to Kafka after.
+
+The relay takes a per-database advisory lock so that one relay at a time publishes, in the order
+rows were written, which keeps each key's events in order even with several replicas running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from opentelemetry import propagate
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from contracts.envelope import Envelope, Event
+
+log = structlog.get_logger(__name__)
+
+TABLE_NAME = "outbox"
+RELAY_LOCK_ID = 0x0A0B0C  # one relay per database at a time
+KEEP_PUBLISHED = timedelta(days=1)
+
+
+def define_table(metadata: MetaData) -> Table:
+    return Table(
+        TABLE_NAME,
+        metadata,
+        Column("seq", BigInteger, Identity(), primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=True),
+        Column("envelope", JSONB, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    )
+
+
+_TABLE = define_table(MetaData())
+
+
+def message_headers(envelope: Envelope[Any]) -> dict[str, str]:
+    headers = {"event-type": envelope.type, "content-type": "application/json"}
+    if envelope.correlation_id:
+        headers["correlation_id"] = envelope.correlation_id
+    propagate.inject(headers)  # the trace of the request that caused the event continues
+    return headers
+
+
+async def add(
+    session: AsyncSession,
+    topic: str,
+    event: Event,
+    *,
+    master_account_id: str,
+    correlation_id: str | None = None,
+) -> None:
+    envelope = Envelope.wrap(
+        event, master_account_id=master_account_id, correlation_id=correlation_id
+    )
+    await session.execute(
+        _TABLE.insert().values(
+            topic=topic,
+            key=event.partition_key(),
+            envelope=envelope.model_dump(mode="json"),
+            headers=message_headers(envelope),
+        )
+    )
+
+
+class Publisher(Protocol):
+    async def __call__(
+        self, body: bytes, *, topic: str, key: bytes | None, headers: dict[str, str]
+    ) -> None: ...
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publish: Publisher,
+        *,
+        wake_up: asyncio.Event,
+        poll_seconds: float = 0.5,
+        batch_size: int = 500,
+    ) -> None:
+        self._engine = engine
+        self._publish = publish
+        self._wake_up = wake_up
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self._last_cleanup = datetime.now(UTC)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                relayed = await self.relay_once()
+                await self._cleanup_if_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                relayed = 0
+                await asyncio.sleep(1)
+            if relayed < self._batch_size:
+                self._wake_up.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake_up.wait(), self._poll_seconds)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unpublished rows and mark them; returns how many."""
+        async with self._engine.begin() as connection:
+            locked = await connection.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": RELAY_LOCK_ID}
+            )
+            if not locked:
+                return 0
+            rows = (
+                await connection.execute(
+                    select(
+                        _TABLE.c.seq,
+                        _TABLE.c.topic,
+                        _TABLE.c.key,
+                        _TABLE.c.envelope,
+                        _TABLE.c.headers,
+                    )
+                    .where(_TABLE.c.published_at.is_(None))
+                    .order_by(_TABLE.c.seq)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publish_in_key_order(rows)
+            await connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=func.now())
+            )
+        return len(rows)
+
+    async def _publish_in_key_order(self, rows: Sequence[Any]) -> None:
+        by_key: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
+        for row in rows:
+            by_key[(row.topic, row.key)].append(row)
+
+        async def publish_sequentially(same_key: list[Any]) -> None:
+            for row in same_key:
+                await self._publish(
+                    json.dumps(row.envelope).encode(),
+                    topic=row.topic,
+                    key=row.key.encode() if row.key is not None else None,
+                    headers=dict(row.headers),
+                )
+
+        await asyncio.gather(*(publish_sequentially(group) for group in by_key.values()))
+
+    async def _cleanup_if_due(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_cleanup < timedelta(minutes=10):
+            return
+        self._last_cleanup = now
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(_TABLE).where(_TABLE.c.published_at < now - KEEP_PUBLISHED)
+            )

@@ -1,0 +1,38 @@
+"""OpenTelemetry: one tracer provider per process; spans cross HTTP and Kafka headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_configured = False
+
+
+def configure_telemetry(*, service: str, otlp_endpoint: str | None) -> TracerProvider:
+    """Install the tracer provider; spans are exported only when an OTLP endpoint is given."""
+    global _configured
+    provider = trace.get_tracer_provider()
+    if _configured and isinstance(provider, TracerProvider):
+        return provider
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = True
+    return provider
+
+
+def instrument_http(app: Any) -> None:
+    """Trace incoming FastAPI requests and outgoing httpx calls."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+    HTTPXClientInstrumentor().instrument()

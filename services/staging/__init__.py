@@ -1,0 +1,1 @@
+"""Staging: staging elections, held broker messages, decisions, deadline release."""

@@ -1,0 +1,1 @@
+"""The staging service's HTTP API (reached only through the gateway)."""

@@ -1,0 +1,1 @@
+"""Staging rules, with no I/O."""

@@ -1,0 +1,5 @@
+"""Staging Kafka handlers (registered in the composition root)."""
+
+from services.runtime.consumers import HandlerTable
+
+HANDLERS: HandlerTable = {}
