@@ -13,12 +13,19 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+_handed_out: set[int] = set()
+
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A port nothing listens on, never one this process handed out before: a child may take
+    seconds to bind the port it was given, and the OS may offer the same port again meanwhile."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port: int = probe.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_for_port(host: str, port: int, *, timeout: float) -> None:

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -67,9 +68,11 @@ class Child:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    log_start: int = 0
 
     def start(self) -> None:
         log_file: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it
+        self.log_start = log_file.tell()
         self.process = subprocess.Popen(
             self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
             start_new_session=True,
@@ -79,6 +82,12 @@ class Child:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of what the current run of the process wrote."""
+        with open(self.log_path, "rb") as log:
+            log.seek(max(self.log_start, log.seek(0, os.SEEK_END) - size))
+            return log.read().decode(errors="replace")
 
     def signal(self, signum: int) -> None:
         if self.running and self.process:
@@ -114,7 +123,7 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
             self._start_infrastructure()
-            service_urls = self._start_services()
+            service_urls = self.start_services()
             self._start_gateway(service_urls)
             self.wait_healthy(timeout)
             if self.config.demo_users:
@@ -160,20 +169,51 @@ class Stack:
         child.wait(10)
         child.start()
 
-    def _start_services(self) -> dict[str, str]:
-        urls = {}
-        for name in SERVICE_NAMES:
-            port = free_port()
-            urls[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
-            env = {
-                **self._common_env(),
-                "SERVICE_NAME": name,
-                "DATABASE_URL": self.database_url(name),
-                "HTTP_PORT": str(port),
-                **self._service_extras(name),
-            }
-            self._spawn(name, f"services.{name}", env)
-        return urls
+    def start_services(
+        self, names: Sequence[str] = SERVICE_NAMES, timeout: float = 120
+    ) -> dict[str, str]:
+        """Start the services and return their URLs once each answers as itself. A service that
+        lost its port to another process before binding it is started again on a new port."""
+        ports = {name: self._spawn_service(name) for name in names}
+        waiting = set(names)
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            for name in sorted(waiting):
+                child = self.child(name)
+                if child.running:
+                    if self._answers_as(name, ports[name]):
+                        waiting.discard(name)
+                elif "address already in use" in child.log_tail().lower():
+                    self.children.remove(child)
+                    ports[name] = self._spawn_service(name)
+                else:
+                    self.fail_if_a_child_died()
+            time.sleep(0.3)
+        if waiting:
+            raise TimeoutError(
+                f"services not up after {timeout:.0f}s: {', '.join(sorted(waiting))}"
+            )
+        return {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+
+    def _spawn_service(self, name: str) -> int:
+        port = free_port()
+        env = {
+            **self._common_env(),
+            "SERVICE_NAME": name,
+            "DATABASE_URL": self.database_url(name),
+            "HTTP_PORT": str(port),
+            **self._service_extras(name),
+        }
+        self._spawn(name, f"services.{name}", env)
+        return port
+
+    @staticmethod
+    def _answers_as(name: str, port: int) -> bool:
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2, trust_env=False)
+            return response.status_code == 200 and response.json().get("service") == name
+        except (httpx.HTTPError, ValueError):
+            return False
 
     @property
     def mail_dir(self) -> Path:
@@ -227,7 +267,7 @@ class Stack:
         while time.monotonic() < deadline:
             self.fail_if_a_child_died()
             try:
-                response = httpx.get(f"{self.portal_url}/healthz", timeout=5)
+                response = httpx.get(f"{self.portal_url}/healthz", timeout=5, trust_env=False)
                 if response.status_code == 200:
                     return
                 last = response.text
@@ -239,8 +279,9 @@ class Stack:
     def fail_if_a_child_died(self) -> None:
         for child in self.children:
             if not child.running and child.process is not None:
-                tail = child.log_path.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{child.name} exited with {child.process.returncode}:\n{tail}")
+                raise RuntimeError(
+                    f"{child.name} exited with {child.process.returncode}:\n{child.log_tail()}"
+                )
 
     # -- stop --------------------------------------------------------------------------------
     def stop(self) -> None:

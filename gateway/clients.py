@@ -23,7 +23,8 @@ class ServiceClient:
     def __init__(self, name: str, base_url: str, *, internal_token: str, timeout: float) -> None:
         self.name = name
         self._internal_token = internal_token
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        # trust_env=False: calls inside the deployment never go through an HTTP proxy
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, trust_env=False)
 
     async def call(self, method: str, path: str, user: User, **kwargs: Any) -> httpx.Response:
         """Send the request as ``user``; a service's 4xx is passed on to the caller as is."""
@@ -53,7 +54,15 @@ class ServiceClient:
             response = await self._http.get("/healthz", timeout=3)
         except httpx.HTTPError as error:
             return f"down: {type(error).__name__}"
-        return "ok" if response.status_code == 200 else f"down: HTTP {response.status_code}"
+        if response.status_code != 200:
+            return f"down: HTTP {response.status_code}"
+        try:
+            answered_by = response.json().get("service")
+        except ValueError:
+            answered_by = None
+        if answered_by != self.name:
+            return f"down: {answered_by or 'another server'} answers at this address"
+        return "ok"
 
     async def close(self) -> None:
         await self._http.aclose()

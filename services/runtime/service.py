@@ -89,6 +89,7 @@ def create_service(
     app.state.settings = settings
     app.state.database = database
     app.state.broker = broker
+    app.state.service_name = definition.name
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
     for router in definition.routers:
         app.include_router(router)
@@ -110,7 +111,11 @@ async def _health(request: Request) -> JSONResponse:
         checks["broker"] = f"down: {type(error).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
-        {"status": "ok" if healthy else "down", "checks": checks},
+        {
+            "status": "ok" if healthy else "down",
+            "service": request.app.state.service_name,
+            "checks": checks,
+        },
         status_code=200 if healthy else 503,
     )
 
