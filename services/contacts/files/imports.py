@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import PurePath
@@ -133,13 +134,19 @@ def _sheet_rows(sheet: Any) -> Iterator[Row]:
     for number, values in enumerate(cells, start=1):
         if number > MAX_SHEET_ROWS:
             raise FileRejected(f"the sheet has more than {MAX_SHEET_ROWS:,} rows")
-        yield number, [_formula_text(value) for value in values]
+        yield number, [_cell_text(value) for value in values]
 
 
-def _formula_text(value: Any) -> Any:
-    """Array and data-table formulas as "=..." text, so they are refused like any formula."""
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _cell_text(value: Any) -> Any:
+    """Array and data-table formulas as "=..." text, so they are refused like any formula;
+    text with its OOXML escapes (``_xHHHH_``, which openpyxl leaves as they are) undone."""
     if isinstance(value, ArrayFormula | DataTableFormula):
         return f"={getattr(value, 'text', None) or ''}"
+    if isinstance(value, str) and "_x" in value:
+        return _OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
     return value
 
 
