@@ -13,6 +13,7 @@ from gateway import pages
 from gateway.api import routes
 from gateway.api.routes import health
 from gateway.clients import ServiceClients
+from gateway.pages.deps import LoginRequired, login_redirect
 from gateway.settings import GatewaySettings
 from services.runtime import migrations
 from services.runtime.broker import make_broker
@@ -64,6 +65,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in pages.PAGE_ROUTERS:
         app.include_router(module.router)
+    app.add_exception_handler(LoginRequired, login_redirect)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), "static"
     )

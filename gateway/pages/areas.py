@@ -5,17 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from gateway.auth.deps import OptionalUser
+from gateway.pages.deps import PageUser
 from gateway.pages.navigation import BY_SLUG
-from gateway.pages.rendering import render, to_login
+from gateway.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/areas/{slug}")
-async def area_page(request: Request, user: OptionalUser, slug: str) -> Response:
-    if user is None:
-        return to_login(request)
+async def area_page(request: Request, user: PageUser, slug: str) -> Response:
     area = BY_SLUG.get(slug)
     if area is None or area.ready:
         raise HTTPException(404, "no such area")

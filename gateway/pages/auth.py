@@ -26,6 +26,8 @@ from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
 
+TOO_MANY_ATTEMPTS = "Too many failed attempts. Wait a few minutes and try again."
+
 
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
@@ -59,15 +61,13 @@ async def login_submit(
             database, settings, username=username, password=password, ip=client_ip(request)
         )
     except TooManyAttempts:
-        return render(request, "login.html", user=None, next=next, status_code=429,
-                      error="Too many failed attempts. Wait a few minutes and try again.")  # fmt: skip
+        return _login_again(request, next, 429, TOO_MANY_ATTEMPTS)
     except SecondFactorRequired as needed:
         pending = issue_pending_login(needed.user, signing_key=settings.signing_key)
         return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
                       error=None)  # fmt: skip
     if user is None:
-        return render(request, "login.html", user=None, next=next, status_code=401,
-                      error="Wrong username or password.")  # fmt: skip
+        return _login_again(request, next, 401, "Wrong username or password.")
     return _logged_in(user, settings, next)
 
 
@@ -83,19 +83,24 @@ async def login_second_step(
     settings = request.app.state.settings
     user_id = read_pending_login(pending, signing_key=settings.signing_key)
     if user_id is None:
-        return render(request, "login.html", user=None, next=next, status_code=401,
-                      error="The login took too long. Enter your username and password again.")  # fmt: skip
+        return _login_again(
+            request, next, 401, "The login took too long. Enter your username and password again."
+        )
     try:
         user = await authenticate_second_factor(
             database, settings, user_id=user_id, code=code, ip=client_ip(request)
         )
     except TooManyAttempts:
-        return render(request, "login.html", user=None, next=next, status_code=429,
-                      error="Too many failed attempts. Wait a few minutes and try again.")  # fmt: skip
+        return _login_again(request, next, 429, TOO_MANY_ATTEMPTS)
     except WrongSecondFactor:
         return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
                       status_code=401, error="Wrong code. Enter the code your app shows now.")  # fmt: skip
     return _logged_in(user, settings, next)
+
+
+def _login_again(request: Request, next: str, status_code: int, error: str) -> Response:
+    """The login form again, saying why the last attempt did not log in."""
+    return render(request, "login.html", user=None, next=next, status_code=status_code, error=error)
 
 
 def _logged_in(user: User, settings: GatewaySettings, next: str) -> RedirectResponse:

@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.api.analytics import ContactStatistics
@@ -30,9 +31,9 @@ from contracts.api.contacts import (
 from contracts.api.groups import GroupList
 from contracts.contacts import ContactKind
 from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.auth.deps import OptionalUser, check_csrf
 from gateway.pages import profile_view
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import CheckedForm, PageUser
+from gateway.pages.rendering import render
 from gateway.store import people, preferences
 from gateway.store.users import User
 
@@ -51,12 +52,10 @@ PROFILE_FORM_SECONDS = 300.0
 @router.get("/contacts")
 async def contacts_page(
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     clients: ClientsDep,
     created: str | None = None,
 ) -> Response:
-    if user is None:
-        return to_login(request)
     try:
         params = ContactListQuery.model_validate(
             {
@@ -81,15 +80,9 @@ async def _table_page(clients: ClientsDep, user: User, params: ContactListQuery)
 
 @router.post("/contacts")
 async def contacts_create(
-    request: Request,
-    user: OptionalUser,
-    clients: ClientsDep,
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, user: PageUser, data: CheckedForm, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
-    form = {key: value for key, value in (await request.form()).items() if key != "csrf_token"}
+    form = {key: value for key, value in data.items() if key != "csrf_token"}
     try:
         body = ContactCreate.model_validate({key: value or None for key, value in form.items()})
     except ValidationError as error:
@@ -121,16 +114,12 @@ async def _refused_contact(
 @router.post("/contacts/columns")
 async def save_columns(
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
+    data: CheckedForm,
     clients: ClientsDep,
     database: DatabaseDep,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """The column panel without JavaScript: checkboxes, and ↑/↓ buttons that move one column."""
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
-    data = await request.form()
     order = [str(key) for key in data.getlist("order") if key in TABLE_COLUMNS]
     order += [key for key in TABLE_COLUMNS if key not in order]
     move = str(data.get("move") or "")
@@ -274,14 +263,12 @@ async def _history(
 
 async def _tab(
     request: Request,
-    user: User | None,
+    user: User,
     clients: ClientsDep,
     database: DatabaseDep,
     contact_id: UUID,
     tab: str,
 ) -> Response:
-    if user is None:
-        return to_login(request)
     contact = await _contact(clients, user, contact_id)
     editing = request.query_params.get("edit")
     return await _record_view(request, user, clients, database, contact, tab, editing=editing)
@@ -289,7 +276,7 @@ async def _tab(
 
 @router.get(RECORD)
 async def profile_tab(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     return await _tab(request, user, clients, database, contact_id, "profile")
@@ -297,7 +284,7 @@ async def profile_tab(
 
 @router.get(f"{RECORD}/financial")
 async def financial_tab(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     return await _tab(request, user, clients, database, contact_id, "financial")
@@ -305,7 +292,7 @@ async def financial_tab(
 
 @router.get(f"{RECORD}/trading")
 async def trading_tab(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     return await _tab(request, user, clients, database, contact_id, "trading")
@@ -313,11 +300,9 @@ async def trading_tab(
 
 @router.get(f"{RECORD}/configuration")
 async def configuration_tab(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
-    if user is None:
-        return to_login(request)
     contact = await _contact(clients, user, contact_id)
     return await _record_view(request, user, clients, database, contact, "configuration",
                               account_types=list(AccountType), values={}, errors={})  # fmt: skip
@@ -325,7 +310,7 @@ async def configuration_tab(
 
 @router.get(f"{RECORD}/sub-accounts")
 async def sub_accounts_tab(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     return await _tab(request, user, clients, database, contact_id, "sub-accounts")
@@ -336,21 +321,18 @@ async def save_section(
     request: Request,
     contact_id: UUID,
     section: str,
-    user: OptionalUser,
+    user: PageUser,
+    data: CheckedForm,
     clients: ClientsDep,
     database: DatabaseDep,
-    csrf_token: Annotated[str, Form()] = "",
     version: Annotated[int, Form(ge=1)] = 1,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
     if section not in PROFILE_SECTIONS:
         raise HTTPException(404, "no such profile section")
     tab = profile_view.SECTION_TAB.get(section, "profile")
     form = await _profile_form(request, user, clients)
     section_form = next(item for item in form.sections if item.name == section)
-    submitted = profile_view.submitted_values(section_form, await request.form())
+    submitted = profile_view.submitted_values(section_form, data)
     try:
         await clients.contacts.json(
             "PUT", f"/contacts/{contact_id}/profile/{section}", user,
@@ -383,17 +365,13 @@ async def save_section(
 async def save_configuration(
     request: Request,
     contact_id: UUID,
-    user: OptionalUser,
+    user: PageUser,
+    data: CheckedForm,
     clients: ClientsDep,
     database: DatabaseDep,
-    csrf_token: Annotated[str, Form()] = "",
     version: Annotated[int, Form(ge=1)] = 1,
 ) -> Response:
     """The account settings a person may change here: the title, a prospect's account type."""
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
-    data = await request.form()
     values = {name: str(data.get(name) or "").strip() or None
               for name in ("title", "account_type") if name in data}  # fmt: skip
     try:
@@ -427,15 +405,12 @@ async def save_configuration(
 async def _lifecycle(
     request: Request,
     contact_id: UUID,
-    user: User | None,
+    user: User,
+    data: FormData,
     clients: ClientsDep,
     database: DatabaseDep,
     action: str,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    data = await request.form()
-    check_csrf(request, str(data.get("csrf_token") or ""))
     tab = str(data.get("tab") or "profile")
     tab = tab if tab in profile_view.TAB_PATHS else "profile"
     try:
@@ -463,15 +438,15 @@ async def _lifecycle(
 
 @router.post(f"{RECORD}/close")
 async def close_contact(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, data: CheckedForm, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
-    return await _lifecycle(request, contact_id, user, clients, database, "close")
+    return await _lifecycle(request, contact_id, user, data, clients, database, "close")
 
 
 @router.post(f"{RECORD}/reopen")
 async def reopen_contact(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep,
+    request: Request, contact_id: UUID, user: PageUser, data: CheckedForm, clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
-    return await _lifecycle(request, contact_id, user, clients, database, "reopen")
+    return await _lifecycle(request, contact_id, user, data, clients, database, "reopen")

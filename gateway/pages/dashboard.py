@@ -9,23 +9,20 @@ from fastapi.responses import Response
 from contracts.accounts import ApplicationStage
 from contracts.api.analytics import ContactStatistics
 from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.auth.deps import OptionalUser
-from gateway.pages.records import TASK_STATUS_LABELS, clock_of, dashboard_panels
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import MasterClock, PageUser
+from gateway.pages.records import TASK_STATUS_LABELS, dashboard_panels
+from gateway.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dashboard")
 async def dashboard(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     statistics = ContactStatistics.model_validate(
         await clients.analytics.json("GET", "/statistics/contacts", user)
     )
-    clock = await clock_of(database, user)
     panels = await dashboard_panels(clients, database, user, clock)
     return render(request, "dashboard.html", user=user, active="dashboard", statistics=statistics,
                   stages=list(ApplicationStage), panels=panels, clock=clock,

@@ -1,21 +1,11 @@
-"""Reading a page's submitted form, and what refused it as messages by field."""
+"""What refused a page's submitted form, as messages by field."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from pydantic import ValidationError
 
-from gateway.auth.deps import check_csrf
 from gateway.pages.profile_view import field_errors
-
-
-async def submitted_form(request: Request) -> dict[str, Any]:
-    """The submitted form (CSRF checked), a field given several times as a list."""
-    data = await request.form()
-    check_csrf(request, str(data.get("csrf_token") or ""))
-    return {key: data.getlist(key) if len(data.getlist(key)) > 1 else data[key] for key in data}
 
 
 def refusal_errors(error: ValidationError | HTTPException) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -24,10 +24,10 @@ from contracts.api.groups import (
 from contracts.crm import GroupVisibility
 from gateway.api.deps import ClientsDep, DatabaseDep
 from gateway.api.routes.groups import master_name
-from gateway.auth.deps import OptionalUser
 from gateway.clients import ServiceClient
-from gateway.pages.forms import refusal_errors, submitted_form
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import PageUser, SubmittedForm, checked_form
+from gateway.pages.forms import refusal_errors
+from gateway.pages.rendering import render
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -65,9 +65,7 @@ async def _search(
 
 
 @router.get("/groups")
-async def groups_page(request: Request, user: OptionalUser, clients: ClientsDep) -> Response:
-    if user is None:
-        return to_login(request)
+async def groups_page(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     return await _groups_view(request, user, clients)
 
 
@@ -92,10 +90,9 @@ async def _groups_view(
 
 
 @router.post("/groups")
-async def create_group(request: Request, user: OptionalUser, clients: ClientsDep) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await submitted_form(request)
+async def create_group(
+    request: Request, user: PageUser, form: SubmittedForm, clients: ClientsDep
+) -> Response:
     try:
         body = GroupCreate.model_validate({"name": form.get("name", ""),
                                            "visibility": form.get("visibility", "")})  # fmt: skip
@@ -107,10 +104,8 @@ async def create_group(request: Request, user: OptionalUser, clients: ClientsDep
 
 @router.get("/groups/{group_id:uuid}")
 async def group_page(
-    request: Request, group_id: UUID, user: OptionalUser, clients: ClientsDep
+    request: Request, group_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     return await _group_view(request, user, clients, group_id)
 
 
@@ -147,11 +142,8 @@ async def _group_view(
 
 @router.post("/groups/{group_id:uuid}")
 async def update_group(
-    request: Request, group_id: UUID, user: OptionalUser, clients: ClientsDep
+    request: Request, group_id: UUID, user: PageUser, form: SubmittedForm, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await submitted_form(request)
     changes = {key: form[key] for key in ("name", "visibility") if form.get(key)}
     try:
         body = GroupUpdate.model_validate(changes)
@@ -164,12 +156,9 @@ async def update_group(
 
 @router.post("/groups/{group_id:uuid}/members")
 async def change_members(
-    request: Request, group_id: UUID, user: OptionalUser, clients: ClientsDep
+    request: Request, group_id: UUID, user: PageUser, form: SubmittedForm, clients: ClientsDep
 ) -> Response:
     """Add the contacts ticked in the search results, or remove those ticked among members."""
-    if user is None:
-        return to_login(request)
-    form = await submitted_form(request)
     chosen = form.get("contact_id", [])
     chosen = chosen if isinstance(chosen, list) else [chosen]
     action = "remove" if form.get("action") == "remove" else "add"
@@ -185,13 +174,8 @@ async def change_members(
     return RedirectResponse(f"/groups/{group_id}?done={done}", status_code=303)
 
 
-@router.post("/groups/{group_id:uuid}/delete")
-async def delete_group(
-    request: Request, group_id: UUID, user: OptionalUser, clients: ClientsDep
-) -> Response:
-    if user is None:
-        return to_login(request)
-    await submitted_form(request)
+@router.post("/groups/{group_id:uuid}/delete", dependencies=[Depends(checked_form)])
+async def delete_group(group_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
     await clients.contacts.call("DELETE", f"/groups/{group_id}", user)
     return RedirectResponse("/groups?done=group-deleted", status_code=303)
 
@@ -209,19 +193,18 @@ def _household_body(form: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/households/new")
-async def new_household_page(request: Request, user: OptionalUser, clients: ClientsDep) -> Response:
-    if user is None:
-        return to_login(request)
+async def new_household_page(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     return await _household_view(request, user, clients, None)
 
 
 @router.post("/households")
 async def create_household(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    user: PageUser,
+    form: SubmittedForm,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await submitted_form(request)
     try:
         body = HouseholdCreate.model_validate(_household_body(form))
         created = await clients.contacts.json(
@@ -236,10 +219,8 @@ async def create_household(
 
 @router.get("/households/{household_id:uuid}")
 async def household_page(
-    request: Request, household_id: UUID, user: OptionalUser, clients: ClientsDep
+    request: Request, household_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     household = HouseholdOut.model_validate(
         await clients.contacts.json("GET", f"/households/{household_id}", user)
     )
@@ -273,13 +254,11 @@ async def _household_view(
 async def update_household(
     request: Request,
     household_id: UUID,
-    user: OptionalUser,
+    user: PageUser,
+    form: SubmittedForm,
     clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await submitted_form(request)
     try:
         changes = _household_body(form)
         body = HouseholdUpdate.model_validate(
@@ -299,12 +278,7 @@ async def update_household(
     return RedirectResponse(f"/households/{household_id}?done=household-saved", status_code=303)
 
 
-@router.post("/households/{household_id:uuid}/dissolve")
-async def dissolve_household(
-    request: Request, household_id: UUID, user: OptionalUser, clients: ClientsDep
-) -> Response:
-    if user is None:
-        return to_login(request)
-    await submitted_form(request)
+@router.post("/households/{household_id:uuid}/dissolve", dependencies=[Depends(checked_form)])
+async def dissolve_household(household_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
     await clients.contacts.call("DELETE", f"/households/{household_id}", user)
     return RedirectResponse("/groups?done=household-dissolved", status_code=303)

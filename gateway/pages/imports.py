@@ -10,24 +10,21 @@ from fastapi.responses import Response
 from contracts.api.transfers import ContactsUpload, ImportProblem, ImportReport
 from gateway.api.deps import ClientsDep
 from gateway.api.routes.imports import import_upload, read_upload
-from gateway.auth.deps import OptionalUser, check_csrf
-from gateway.pages.rendering import render, to_login
+from gateway.auth.deps import check_csrf
+from gateway.pages.deps import PageUser
+from gateway.pages.rendering import render
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/contacts/import")
-async def import_page(request: Request, user: OptionalUser) -> Response:
-    if user is None:
-        return to_login(request)
+async def import_page(request: Request, user: PageUser) -> Response:
     return _import_view(request, user)
 
 
 @router.post("/contacts/import")
-async def import_submit(request: Request, user: OptionalUser, clients: ClientsDep) -> Response:
-    if user is None:
-        return to_login(request)
+async def import_submit(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     upload: ContactsUpload | None = None
     try:
         upload = await read_upload(request)

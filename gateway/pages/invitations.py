@@ -23,9 +23,9 @@ from contracts.api.invitations import (
 from contracts.crm import InvitationMethod
 from gateway.api.deps import ClientsDep, DatabaseDep
 from gateway.api.routes.groups import master_name
-from gateway.auth.deps import OptionalUser, check_csrf
+from gateway.pages.deps import CheckedForm, PageUser
 from gateway.pages.forms import refusal_errors
-from gateway.pages.rendering import render, to_login
+from gateway.pages.rendering import render
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -49,10 +49,8 @@ METHOD_LABELS = {
 
 @router.get("/contacts/{contact_id:uuid}/invitations")
 async def invitations_page(
-    request: Request, contact_id: UUID, user: OptionalUser, clients: ClientsDep
+    request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     return await _invitations_view(request, user, clients, contact_id)
 
 
@@ -87,14 +85,11 @@ async def _invitations_view(
 async def send_invitation(
     request: Request,
     contact_id: UUID,
-    user: OptionalUser,
+    user: PageUser,
+    data: CheckedForm,
     clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    data = await request.form()
-    check_csrf(request, str(data.get("csrf_token") or ""))
     form = {
         "method": str(data.get("method") or ""),
         "account_type": str(data.get("account_type") or ""),
@@ -118,9 +113,7 @@ async def send_invitation(
 
 
 @router.get("/contacts/pending-tasks")
-async def pending_tasks_page(request: Request, user: OptionalUser, clients: ClientsDep) -> Response:
-    if user is None:
-        return to_login(request)
+async def pending_tasks_page(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     try:
         params = PendingTasksQuery.model_validate(
             {key: value for key, value in request.query_params.items() if value}

@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from contracts.api.contacts import ContactPage
 from contracts.api.merge import MAX_MERGED_RECORDS, DuplicateSuggestions, MergeRequest, MergeReview
 from gateway.api.deps import ClientsDep
-from gateway.auth.deps import OptionalUser, check_csrf
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import CheckedForm, PageUser
+from gateway.pages.rendering import render
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -31,12 +31,10 @@ CHOICE_PREFIX = "choice:"
 @router.get("/contacts/merge")
 async def merge_page(
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     clients: ClientsDep,
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    if user is None:
-        return to_login(request)
     suggestions = DuplicateSuggestions.model_validate(
         await clients.contacts.json("GET", "/contacts/duplicates", user, params={"limit": 20})
     )
@@ -55,13 +53,11 @@ async def merge_page(
 @router.get("/contacts/merge/review")
 async def review_page(
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     clients: ClientsDep,
     ids: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     keep_id: str = "",
 ) -> Response:
-    if user is None:
-        return to_login(request)
     if not 2 <= len(set(ids)) <= MAX_MERGED_RECORDS:
         message = f"Select from two to {MAX_MERGED_RECORDS} prospects to merge."
         return render(
@@ -73,15 +69,8 @@ async def review_page(
 
 @router.post("/contacts/merge")
 async def merge_submit(
-    request: Request,
-    user: OptionalUser,
-    clients: ClientsDep,
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, user: PageUser, form: CheckedForm, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
-    form = await request.form()
     ids = [str(value) for value in form.getlist("ids")]
     keep_id = str(form.get("keep_id") or "")
     choices = {
@@ -113,10 +102,8 @@ async def merge_submit(
 
 @router.get("/contacts/merge/done")
 async def merge_done(
-    request: Request, user: OptionalUser, clients: ClientsDep, id: UUID, merged: int = 0
+    request: Request, user: PageUser, clients: ClientsDep, id: UUID, merged: int = 0
 ) -> Response:
-    if user is None:
-        return to_login(request)
     contact = await clients.contacts.json("GET", f"/contacts/{id}", user)
     return render(
         request, "merge_done.html", user=user, active="contacts", contact=contact, merged=merged

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -38,9 +37,10 @@ from contracts.api.records import (
 from contracts.crm import TaskPriority
 from gateway.api.deps import ClientsDep, DatabaseDep
 from gateway.api.routes.records import check_assignee, download_from, read_upload, upload_to
-from gateway.auth.deps import OptionalUser, check_csrf
+from gateway.auth.deps import check_csrf
 from gateway.clients import ServiceClient
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import Clock, MasterClock, PageUser, PostedForm, clock_of
+from gateway.pages.rendering import render
 from gateway.store import people
 from gateway.store.users import User
 from services.runtime.db import Database
@@ -57,34 +57,7 @@ TASK_STATUS_LABELS = {
 }
 
 
-# The page's frame: who, where (time zone), what may be linked back to
-
-
-@dataclass(frozen=True)
-class Clock:
-    """Renders UTC moments in the master's zone and reads the zone's wall-clock input."""
-
-    zone: ZoneInfo
-
-    def now(self) -> datetime:
-        return datetime.now(self.zone)
-
-    def today(self) -> date:
-        return self.now().date()
-
-    def start_of(self, day: date) -> datetime:
-        return datetime.combine(day, time(), tzinfo=self.zone)
-
-    def at(self, moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-        return moment.astimezone(self.zone).strftime(pattern) if moment else ""
-
-    def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(self.zone).date()
-
-
-async def clock_of(database: Database, user: User) -> Clock:
-    async with database.read() as session:
-        return Clock(await people.master_time_zone(session, user.master_account_id))
+# The page's frame: where a form may go back to, what refused it, what it offers to choose
 
 
 def local_target(value: str | None, default: str) -> str:
@@ -168,12 +141,6 @@ def _parse_time(value: str | None, field: str, errors: dict[str, str]) -> time |
         return None
 
 
-async def _form_fields(request: Request) -> dict[str, str]:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token", "")))
-    return {key: str(value).strip() for key, value in form.items() if key != "csrf_token"}
-
-
 async def form_refusal(
     attempt: Callable[[], Awaitable[object]], fields: dict[str, str], *, shown: Collection[int]
 ) -> dict[str, str] | None:
@@ -224,14 +191,11 @@ async def calendar_home() -> Response:
 @router.get("/calendar/month")
 async def calendar_month(
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
+    clock: MasterClock,
     clients: ClientsDep,
-    database: DatabaseDep,
     month: str | None = None,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     try:
         first = date.fromisoformat(f"{month}-01") if month else clock.today().replace(day=1)
     except ValueError as error:
@@ -267,14 +231,8 @@ def _events_by_day(
 
 @router.get("/calendar/day")
 async def calendar_day(
-    request: Request,
-    user: OptionalUser,
-    clients: ClientsDep,
-    database: DatabaseDep,
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     raw = request.query_params.get("date")
     try:
         day = date.fromisoformat(raw) if raw else clock.today()
@@ -312,14 +270,8 @@ EVENT_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
 @router.get("/calendar/events/new")
 async def new_event_form(
-    request: Request,
-    user: OptionalUser,
-    clients: ClientsDep,
-    database: DatabaseDep,
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     query = request.query_params
     day = query.get("date") or clock.today().isoformat()
     form = {"start_date": day, "end_date": day, "start_time": "09:00", "end_time": "10:00",
@@ -356,12 +308,8 @@ def _event_values(form: dict[str, str], clock: Clock, errors: dict[str, str]) ->
 
 @router.post("/calendar/events")
 async def create_event(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, form: PostedForm, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
-    clock = await clock_of(database, user)
     errors: dict[str, str] = {}
     values = _event_values(form, clock, errors)
     target = local_target(form.get("next"), f"/calendar/day?date={form.get('start_date', '')}")
@@ -379,11 +327,8 @@ async def create_event(
 
 @router.get("/calendar/events/{event_id}/edit")
 async def edit_event_form(
-    request: Request, event_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, event_id: UUID, user: PageUser, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     event = await fetch(clients.contacts, user, f"/events/{event_id}", EventOut)
     form = {
         "contact_id": str(event.contact_id), "title": event.title, "location": event.location or "",
@@ -401,12 +346,13 @@ async def edit_event_form(
 
 @router.post("/calendar/events/{event_id}")
 async def update_event(
-    request: Request, event_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    event_id: UUID,
+    user: PageUser,
+    form: PostedForm,
+    clock: MasterClock,
+    clients: ClientsDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
-    clock = await clock_of(database, user)
     errors: dict[str, str] = {}
     values = _event_values(form, clock, errors)
     target = local_target(form.get("next"), f"/calendar/day?date={form.get('start_date', '')}")
@@ -426,18 +372,15 @@ async def update_event(
 
 @router.post("/calendar/events/{event_id}/delete")
 async def delete_event(
-    request: Request, event_id: UUID, user: OptionalUser, clients: ClientsDep
+    event_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
 ) -> Response:
-    return await _button(request, user, clients, "DELETE", f"/events/{event_id}", "/calendar/month")
+    return await _button(user, form, clients, "DELETE", f"/events/{event_id}", "/calendar/month")
 
 
 async def _button(
-    request: Request, user: User | None, clients: ClientsDep, method: str, path: str, default: str
+    user: User, form: dict[str, str], clients: ClientsDep, method: str, path: str, default: str
 ) -> Response:
     """A form that is only a button: do what it says, then go back."""
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
     await clients.contacts.call(method, path, user)
     return RedirectResponse(local_target(form.get("next"), default), status_code=303)
 
@@ -447,11 +390,8 @@ async def _button(
 
 @router.get("/notes")
 async def notes_page(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     params = _list_params(request, {"sort": "created_at", "order": "desc"})
     notes = await fetch(clients.contacts, user, "/notes", NotePage, **params)
     return render(request, "notes.html", user=user, active="dashboard", **_page_context(
@@ -468,10 +408,8 @@ def _list_params(request: Request, defaults: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/notes/new")
 async def new_note_form(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     form = {"contact_id": request.query_params.get("contact_id", ""), "body": ""}
     target = local_target(request.query_params.get("next"), "/notes")
     return await _note_form(request, user, clients, database, form=form, target=target)
@@ -489,11 +427,8 @@ async def _note_form(
 
 @router.post("/notes")
 async def create_note(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, form: PostedForm, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
     target = local_target(form.get("next"), "/notes")
     try:
         contact_id = UUID(form.get("contact_id", ""))
@@ -515,10 +450,8 @@ async def create_note(
 
 @router.get("/notes/{note_id}/edit")
 async def edit_note_form(
-    request: Request, note_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, note_id: UUID, user: PageUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     note = await fetch(clients.contacts, user, f"/notes/{note_id}", NoteOut)
     target = local_target(request.query_params.get("next"), "/notes")
     form = {"contact_id": str(note.contact_id), "body": note.body}
@@ -527,11 +460,13 @@ async def edit_note_form(
 
 @router.post("/notes/{note_id}")
 async def update_note(
-    request: Request, note_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    note_id: UUID,
+    user: PageUser,
+    form: PostedForm,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
     target = local_target(form.get("next"), "/notes")
 
     async def send() -> None:
@@ -550,9 +485,9 @@ async def update_note(
 
 @router.post("/notes/{note_id}/delete")
 async def delete_note(
-    request: Request, note_id: UUID, user: OptionalUser, clients: ClientsDep
+    note_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
 ) -> Response:
-    return await _button(request, user, clients, "DELETE", f"/notes/{note_id}", "/notes")
+    return await _button(user, form, clients, "DELETE", f"/notes/{note_id}", "/notes")
 
 
 # Workflows (tasks)
@@ -562,11 +497,8 @@ TASK_FIELDS = {"due_at": "due_date"}
 
 @router.get("/workflows")
 async def workflows_page(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     show = request.query_params.get("show", "active")
     params: dict[str, Any] = {"sort": request.query_params.get("sort", "due_at"),
                               "order": request.query_params.get("order", "asc"),
@@ -589,10 +521,8 @@ async def workflows_page(
 
 @router.get("/workflows/new")
 async def new_task_form(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     form = {"contact_id": request.query_params.get("contact_id", ""), "title": "", "description": "",
             "assignee_user_id": str(user.id), "priority": TaskPriority.NORMAL.value, "due_date": "",
             "due_time": "", "status": TaskStatus.OPEN.value, "email_reminder": ""}  # fmt: skip
@@ -630,12 +560,13 @@ def _task_values(form: dict[str, str], clock: Clock, errors: dict[str, str]) -> 
 
 @router.post("/workflows")
 async def create_task(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    user: PageUser,
+    form: PostedForm,
+    clock: MasterClock,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
-    clock = await clock_of(database, user)
     errors: dict[str, str] = {}
     values = _task_values(form, clock, errors)
     target = local_target(form.get("next"), "/workflows")
@@ -654,11 +585,13 @@ async def create_task(
 
 @router.get("/workflows/{task_id}/edit")
 async def edit_task_form(
-    request: Request, task_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    task_id: UUID,
+    user: PageUser,
+    clock: MasterClock,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     task = await fetch(clients.contacts, user, f"/tasks/{task_id}", TaskOut)
     form = {"contact_id": str(task.contact_id), "title": task.title, "description": task.description or "",
             "assignee_user_id": task.assignee_user_id, "priority": task.priority.value,
@@ -670,12 +603,14 @@ async def edit_task_form(
 
 @router.post("/workflows/{task_id}")
 async def update_task(
-    request: Request, task_id: UUID, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request,
+    task_id: UUID,
+    user: PageUser,
+    form: PostedForm,
+    clock: MasterClock,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    form = await _form_fields(request)
-    clock = await clock_of(database, user)
     errors: dict[str, str] = {}
     values = _task_values(form, clock, errors) | {"status": form.get("status") or None}
     target = local_target(form.get("next"), "/workflows")
@@ -696,16 +631,16 @@ async def update_task(
 
 @router.post("/workflows/{task_id}/complete")
 async def complete_task(
-    request: Request, task_id: UUID, user: OptionalUser, clients: ClientsDep
+    task_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
 ) -> Response:
-    return await _button(request, user, clients, "POST", f"/tasks/{task_id}/complete", "/workflows")
+    return await _button(user, form, clients, "POST", f"/tasks/{task_id}/complete", "/workflows")
 
 
 @router.post("/workflows/{task_id}/delete")
 async def delete_task(
-    request: Request, task_id: UUID, user: OptionalUser, clients: ClientsDep
+    task_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
 ) -> Response:
-    return await _button(request, user, clients, "DELETE", f"/tasks/{task_id}", "/workflows")
+    return await _button(user, form, clients, "DELETE", f"/tasks/{task_id}", "/workflows")
 
 
 # Documents
@@ -713,11 +648,8 @@ async def delete_task(
 
 @router.get("/documents")
 async def documents_page(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     params = _list_params(request, {})
     documents = await fetch(clients.contacts, user, "/documents", DocumentPage, **params)
     return render(request, "documents.html", user=user, active="dashboard", **_page_context(
@@ -728,10 +660,8 @@ async def documents_page(
 
 @router.get("/documents/new")
 async def new_document_form(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     form = {"contact_id": request.query_params.get("contact_id", "")}
     target = local_target(request.query_params.get("next"), "/documents")
     return await _document_form(request, user, clients, database, form=form, target=target)
@@ -746,10 +676,8 @@ async def _document_form(
 
 @router.post("/documents")
 async def create_document(
-    request: Request, user: OptionalUser, clients: ClientsDep, database: DatabaseDep
+    request: Request, user: PageUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    if user is None:
-        return to_login(request)
     form: dict[str, str] = {}
     target = "/documents"
     try:
@@ -778,30 +706,20 @@ def _form_problem(field: str, message: str) -> HTTPException:
 
 
 @router.get("/documents/{document_id}/view")
-async def view_document(
-    request: Request, document_id: UUID, user: OptionalUser, clients: ClientsDep
-) -> Response:
-    if user is None:
-        return to_login(request)
+async def view_document(document_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
     return await download_from(clients.contacts, user, document_id, "inline")
 
 
 @router.get("/documents/{document_id}/download")
-async def download_document(
-    request: Request, document_id: UUID, user: OptionalUser, clients: ClientsDep
-) -> Response:
-    if user is None:
-        return to_login(request)
+async def download_document(document_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
     return await download_from(clients.contacts, user, document_id, "attachment")
 
 
 @router.post("/documents/{document_id}/delete")
 async def delete_document(
-    request: Request, document_id: UUID, user: OptionalUser, clients: ClientsDep
+    document_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
 ) -> Response:
-    return await _button(
-        request, user, clients, "DELETE", f"/documents/{document_id}", "/documents"
-    )
+    return await _button(user, form, clients, "DELETE", f"/documents/{document_id}", "/documents")
 
 
 # The contact's agenda (C11)
@@ -811,13 +729,11 @@ async def delete_document(
 async def contact_agenda(
     request: Request,
     contact_id: UUID,
-    user: OptionalUser,
+    user: PageUser,
+    clock: MasterClock,
     clients: ClientsDep,
     database: DatabaseDep,
 ) -> Response:
-    if user is None:
-        return to_login(request)
-    clock = await clock_of(database, user)
     service = clients.contacts
     contact = await fetch(service, user, f"/contacts/{contact_id}", ContactDetail)
     scope = {"contact_id": str(contact_id)}

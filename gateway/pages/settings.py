@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.api.deps import DatabaseDep
 from gateway.auth import two_factor
-from gateway.auth.deps import OptionalUser, check_csrf
 from gateway.auth.login import client_ip
-from gateway.pages.rendering import render, to_login
+from gateway.pages.deps import PageUser, checked_form
+from gateway.pages.rendering import render
 from gateway.store.users import User
 from services.runtime.db import Database
 
@@ -23,23 +23,15 @@ DONE = {
     "disabled": "Two-factor authentication is off.",
 }
 CodeField = Annotated[str, Form(max_length=16)]
-CsrfField = Annotated[str, Form()]
 
 
 @router.get("/settings")
-async def settings_page(request: Request, user: OptionalUser, done: str | None = None) -> Response:
-    if user is None:
-        return to_login(request)
+async def settings_page(request: Request, user: PageUser, done: str | None = None) -> Response:
     return _settings_view(request, user, notice=DONE.get(done or ""))
 
 
-@router.post("/settings/two-factor/setup")
-async def setup(
-    request: Request, user: OptionalUser, database: DatabaseDep, csrf_token: CsrfField = ""
-) -> Response:
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
+@router.post("/settings/two-factor/setup", dependencies=[Depends(checked_form)])
+async def setup(request: Request, user: PageUser, database: DatabaseDep) -> Response:
     try:
         await two_factor.start_setup(database, user)
     except HTTPException as refused:
@@ -47,43 +39,29 @@ async def setup(
     return RedirectResponse("/settings", status_code=303)
 
 
-@router.post("/settings/two-factor/enable")
+@router.post("/settings/two-factor/enable", dependencies=[Depends(checked_form)])
 async def enable(
-    request: Request,
-    user: OptionalUser,
-    database: DatabaseDep,
-    code: CodeField = "",
-    csrf_token: CsrfField = "",
+    request: Request, user: PageUser, database: DatabaseDep, code: CodeField = ""
 ) -> Response:
-    return await _with_code(request, user, database, code, csrf_token, two_factor.enable, "enabled")
+    return await _with_code(request, user, database, code, two_factor.enable, "enabled")
 
 
-@router.post("/settings/two-factor/disable")
+@router.post("/settings/two-factor/disable", dependencies=[Depends(checked_form)])
 async def disable(
-    request: Request,
-    user: OptionalUser,
-    database: DatabaseDep,
-    code: CodeField = "",
-    csrf_token: CsrfField = "",
+    request: Request, user: PageUser, database: DatabaseDep, code: CodeField = ""
 ) -> Response:
-    return await _with_code(
-        request, user, database, code, csrf_token, two_factor.disable, "disabled"
-    )
+    return await _with_code(request, user, database, code, two_factor.disable, "disabled")
 
 
 async def _with_code(
     request: Request,
-    user: User | None,
+    user: User,
     database: Database,
     code: str,
-    csrf_token: str,
     change: Callable[..., Awaitable[None]],
     done: str,
 ) -> Response:
     """Turn two-factor authentication on or off, confirmed by a code from the user's app."""
-    if user is None:
-        return to_login(request)
-    check_csrf(request, csrf_token)
     settings = request.app.state.settings
     try:
         await change(database, settings, user, code, ip=client_ip(request))

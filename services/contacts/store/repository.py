@@ -13,6 +13,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Integer,
+    Result,
     Select,
     String,
     and_,
@@ -138,6 +139,12 @@ def _inline(value: str | int) -> BindParameter[Any]:
     """A value written into the SQL (quoted by SQLAlchemy), so that the plan is made for it."""
     kind = Integer() if isinstance(value, int) else String()
     return bindparam(None, value, type_=kind, literal_execute=True)
+
+
+def _as_dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    # zipping plain rows with the keys: several times quicker than dict(RowMapping) per row
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 class ContactRepository:
@@ -324,7 +331,7 @@ class ContactRepository:
         statement = (
             select(matches, found).order_by(*order).offset(_inline(offset)).limit(_inline(limit))
         )
-        rows = [dict(row) for row in (await self._session.execute(statement)).mappings()]
+        rows = _as_dicts(await self._session.execute(statement))
         if not rows:
             return [], await self._count(conditions, cap=SORT_IN_MEMORY) if offset else 0
         found_count = int(rows[0]["found"])
@@ -370,7 +377,7 @@ class ContactRepository:
             .offset(_inline(offset))
             .limit(_inline(limit))
         )
-        return [dict(row) for row in (await self._session.execute(statement)).mappings()]
+        return _as_dicts(await self._session.execute(statement))
 
     async def _count(
         self, conditions: Sequence[ColumnElement[bool]], *, cap: int | None = None

@@ -1,0 +1,99 @@
+"""What a page needs before it starts: a logged-in user, a form whose CSRF token matches, the
+master's clock. Without a user a page sends the browser to the login page (``LoginRequired``,
+turned into that redirect by ``login_redirect``), before any form is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from gateway.api.deps import DatabaseDep
+from gateway.auth.deps import OptionalUser, check_csrf
+from gateway.pages.rendering import to_login
+from gateway.store import people
+from gateway.store.users import User
+from services.runtime.db import Database
+
+
+class LoginRequired(Exception):
+    """Nobody is logged in."""
+
+
+async def login_redirect(request: Request, _: Exception) -> Response:
+    """The exception handler of ``LoginRequired``: to the login page, and back here after."""
+    return to_login(request)
+
+
+async def page_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+async def checked_form(request: Request, _: PageUser) -> FormData:
+    """The submitted form, once someone is logged in and its CSRF token matches the cookie's."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    return form
+
+
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+async def posted_form(form: CheckedForm) -> dict[str, str]:
+    """Each field's (last) value, trimmed; without the CSRF token."""
+    return {key: str(value).strip() for key, value in form.items() if key != "csrf_token"}
+
+
+PostedForm = Annotated[dict[str, str], Depends(posted_form)]
+
+
+async def submitted_form(form: CheckedForm) -> dict[str, Any]:
+    """Every field as sent, one given several times as a list."""
+    return {key: form.getlist(key) if len(form.getlist(key)) > 1 else form[key] for key in form}
+
+
+SubmittedForm = Annotated[dict[str, Any], Depends(submitted_form)]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Renders UTC moments in the master's zone and reads the zone's wall-clock input."""
+
+    zone: ZoneInfo
+
+    def now(self) -> datetime:
+        return datetime.now(self.zone)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def start_of(self, day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=self.zone)
+
+    def at(self, moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+        return moment.astimezone(self.zone).strftime(pattern) if moment else ""
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+
+async def clock_of(database: Database, user: User) -> Clock:
+    async with database.read() as session:
+        return Clock(await people.master_time_zone(session, user.master_account_id))
+
+
+async def master_clock(user: PageUser, database: DatabaseDep) -> Clock:
+    return await clock_of(database, user)
+
+
+MasterClock = Annotated[Clock, Depends(master_clock)]
