@@ -129,10 +129,16 @@ async def get_database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
+SERVER_KEEP_ALIVE_SECONDS = 30
+"""How long a service keeps an idle connection open; its callers give up on theirs sooner, so
+a request never goes out on a connection the service is closing at that very moment."""
+
+
 def run(app_factory: Callable[[], FastAPI]) -> None:
     """Entry point of ``python -m services.<name>``."""
     app = app_factory()
     settings: ServiceSettings = app.state.settings
     uvicorn.run(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
-    )
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False,
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
+    )  # fmt: skip
