@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from gateway.auth import tokens
-from gateway.store import users
+from gateway.store import sessions
+from gateway.store.sessions import SignedIn
 from gateway.store.users import User
 
 SESSION_COOKIE = "portal_session"
@@ -40,20 +41,30 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 async def _authenticated(request: Request) -> tuple[User | None, bool]:
-    """(the user the request's token stands for, whether the token came from the cookie)."""
+    """(the user the request's token stands for, whether the token came from the cookie).
+    The session is kept for ``signed_in``."""
     token, from_cookie = _token_of(request)
     if not token:
         return None, from_cookie
-    session = tokens.read(token, key=request.app.state.settings.signing_key)
-    if session is None:
+    claims = tokens.read(token, key=request.app.state.settings.signing_key)
+    if claims is None:
         return None, from_cookie
     # on every request: one query outside a transaction (no BEGIN/ROLLBACK round trips)
     async with request.app.state.database.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        user = await users.by_id(connection, session.user_id)
-    if user is None or user.master_account_id != session.master_account_id:
+        found = await sessions.user_of(
+            connection, session_id=claims.session_id, user_id=claims.user_id
+        )
+    if found is None or found[0].master_account_id != claims.master_account_id:
         return None, from_cookie
+    user, request.state.signed_in = found
     return user, from_cookie
+
+
+def signed_in(request: Request) -> SignedIn:
+    """The session of a request whose user a dependency has already found."""
+    session: SignedIn = request.state.signed_in
+    return session
 
 
 async def optional_user(request: Request) -> User | None:

@@ -1,4 +1,4 @@
-"""Checking a username and password, throttled per username, for both the API and the portal."""
+"""Logging in and out: a username and password (throttled), the second factor, sessions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.auth import tokens, totp
 from gateway.auth.passwords import verify_password
 from gateway.settings import GatewaySettings
-from gateway.store import two_factor, users
+from gateway.store import sessions, two_factor, users
 from gateway.store.users import User
 from services.runtime.db import Database, UnitOfWork
 
@@ -123,7 +123,21 @@ async def accept_code(session: AsyncSession, user: User, code: str) -> bool:
     return step is not None and await two_factor.claim_step(session, user.id, step)
 
 
-def issue_session(user: User, settings: GatewaySettings) -> tuple[str, tokens.Session]:
-    return tokens.issue(
-        user.id, user.master_account_id, key=settings.signing_key, minutes=settings.session_minutes
-    )
+async def open_session(
+    database: Database, settings: GatewaySettings, user: User, *, second_factor: bool
+) -> tuple[str, tokens.Session]:
+    """A new session of the user and its token; ``second_factor`` when the login used a code."""
+    expires_at = tokens.expiry(settings.session_minutes)
+    async with database.unit_of_work() as uow:
+        session_id = await sessions.open_session(
+            uow.session, user_id=user.id, expires_at=expires_at, second_factor=second_factor
+        )
+        await uow.commit()
+    session = tokens.Session(session_id, user.id, user.master_account_id, expires_at)
+    return tokens.issue(session, key=settings.signing_key), session
+
+
+async def end_session(database: Database, session_id: UUID) -> None:
+    async with database.unit_of_work() as uow:
+        await sessions.end(uow.session, session_id)
+        await uow.commit()

@@ -20,7 +20,7 @@ from fastapi import HTTPException, status
 from gateway.auth import totp
 from gateway.auth.login import accept_code, refuse_when_throttled
 from gateway.settings import GatewaySettings
-from gateway.store import two_factor, users
+from gateway.store import sessions, two_factor, users
 from gateway.store.users import User
 from services.runtime.db import Database, UnitOfWork
 
@@ -79,8 +79,15 @@ async def start_setup(database: Database, user: User) -> Setup:
 
 
 async def enable(
-    database: Database, settings: GatewaySettings, user: User, code: str, *, ip: str
+    database: Database,
+    settings: GatewaySettings,
+    user: User,
+    code: str,
+    *,
+    ip: str,
+    session_id: UUID | None = None,
 ) -> None:
+    """Turn it on, confirmed by a code; the session ``session_id`` counts as having used one."""
     async with database.unit_of_work() as uow:
         current = await users.by_id(uow.session, user.id)
         if current is None or current.totp_enabled:
@@ -90,6 +97,8 @@ async def enable(
         await _check_code(uow, settings, current, code, ip)
         if not await two_factor.switch_on(uow.session, user.id, current.totp_secret):
             raise TwoFactorConflict("the two-factor set-up changed meanwhile; start again")
+        if session_id is not None:
+            await sessions.confirm_second_factor(uow.session, session_id)
         await uow.commit()
     log.info("two-factor authentication on", username=user.username)
 

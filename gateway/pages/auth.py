@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.api.deps import DatabaseDep
-from gateway.auth.deps import CSRF_COOKIE, SESSION_COOKIE, OptionalUser
+from gateway.auth.deps import CSRF_COOKIE, SESSION_COOKIE, OptionalUser, signed_in
 from gateway.auth.login import (
     SecondFactorRequired,
     TooManyAttempts,
@@ -17,12 +17,14 @@ from gateway.auth.login import (
     authenticate,
     authenticate_second_factor,
     client_ip,
-    issue_session,
+    end_session,
+    open_session,
 )
 from gateway.auth.two_factor import issue_pending_login, read_pending_login
 from gateway.pages.rendering import render
 from gateway.settings import GatewaySettings
 from gateway.store.users import User
+from services.runtime.db import Database
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,7 +70,7 @@ async def login_submit(
                       error=None)  # fmt: skip
     if user is None:
         return _login_again(request, next, 401, "Wrong username or password.")
-    return _logged_in(user, settings, next)
+    return await _logged_in(database, settings, user, next, second_factor=False)
 
 
 @router.post("/login/two-factor")
@@ -95,7 +97,7 @@ async def login_second_step(
     except WrongSecondFactor:
         return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
                       status_code=401, error="Wrong code. Enter the code your app shows now.")  # fmt: skip
-    return _logged_in(user, settings, next)
+    return await _logged_in(database, settings, user, next, second_factor=True)
 
 
 def _login_again(request: Request, next: str, status_code: int, error: str) -> Response:
@@ -103,8 +105,10 @@ def _login_again(request: Request, next: str, status_code: int, error: str) -> R
     return render(request, "login.html", user=None, next=next, status_code=status_code, error=error)
 
 
-def _logged_in(user: User, settings: GatewaySettings, next: str) -> RedirectResponse:
-    token, _ = issue_session(user, settings)
+async def _logged_in(
+    database: Database, settings: GatewaySettings, user: User, next: str, *, second_factor: bool
+) -> RedirectResponse:
+    token, _ = await open_session(database, settings, user, second_factor=second_factor)
     response = RedirectResponse(_safe_next(next), status_code=303)
     max_age = settings.session_minutes * 60
     response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True,
@@ -115,7 +119,9 @@ def _logged_in(user: User, settings: GatewaySettings, next: str) -> RedirectResp
 
 
 @router.post("/logout")
-async def logout() -> RedirectResponse:
+async def logout(request: Request, user: OptionalUser, database: DatabaseDep) -> RedirectResponse:
+    if user is not None:
+        await end_session(database, signed_in(request).session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)

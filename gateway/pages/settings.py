@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.api.deps import DatabaseDep
 from gateway.auth import two_factor
+from gateway.auth.deps import signed_in
 from gateway.auth.login import client_ip
 from gateway.pages.deps import PageUser, checked_form
 from gateway.pages.rendering import render
@@ -43,7 +45,8 @@ async def setup(request: Request, user: PageUser, database: DatabaseDep) -> Resp
 async def enable(
     request: Request, user: PageUser, database: DatabaseDep, code: CodeField = ""
 ) -> Response:
-    return await _with_code(request, user, database, code, two_factor.enable, "enabled")
+    enable_here = partial(two_factor.enable, session_id=signed_in(request).session_id)
+    return await _with_code(request, user, database, code, enable_here, "enabled")
 
 
 @router.post("/settings/two-factor/disable", dependencies=[Depends(checked_form)])

@@ -1,4 +1,4 @@
-"""Master accounts, their users and login attempts (the gateway's own database)."""
+"""Master accounts, their users, their sessions and login attempts (the gateway's own database)."""
 
 from __future__ import annotations
 
@@ -58,4 +58,22 @@ login_attempts = Table(
     Column("succeeded", Boolean, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_login_attempts_username_at", "username", "at"),
+)
+
+sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", PgUUID(as_uuid=True), primary_key=True),
+    Column(
+        "user_id",
+        PgUUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # whether the login (or a later confirmation) used a two-factor code
+    Column("second_factor", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )

@@ -29,7 +29,7 @@ class User:
     preferences: dict[str, Any] = field(default_factory=dict)
 
 
-def _to_user(row: Any) -> User:
+def to_user(row: Any) -> User:
     return User(
         id=row.id,
         master_account_id=row.master_account_id,
@@ -87,12 +87,12 @@ async def add_user(
 
 async def by_username(session: AsyncSession, username: str) -> User | None:
     row = (await session.execute(select(users).where(users.c.username == username.lower()))).first()
-    return _to_user(row) if row else None
+    return to_user(row) if row else None
 
 
 async def by_id(session: AsyncSession | AsyncConnection, user_id: UUID) -> User | None:
     row = (await session.execute(select(users).where(users.c.id == user_id))).first()
-    return _to_user(row) if row else None
+    return to_user(row) if row else None
 
 
 async def update_user(session: AsyncSession, user_id: UUID, **values: Any) -> None:

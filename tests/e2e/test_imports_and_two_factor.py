@@ -3,12 +3,9 @@ whole running system, as a user of a master account of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import time
-import uuid
-from collections.abc import Iterator
 
 import httpx
 import pyotp
@@ -16,31 +13,12 @@ import pytest
 from openpyxl import load_workbook
 
 from deploy.stack import Stack
-from gateway.admin import create_user
 from tests.conftest import DEMO_PASSWORD, OTHER_USER
 from tests.e2e.test_portal_api import login
 
 pytestmark = pytest.mark.e2e
 
 ROWS = "first_name,last_name,email,city\r\nAda,Lovelace,ada@example.com,London\r\n"
-
-
-def new_user(stack: Stack) -> str:
-    """A user of a new master, so its book and its two-factor setting are its own."""
-    username = f"tfa-{uuid.uuid4().hex[:8]}"
-    master = "E" + str(uuid.uuid4().int)[:7]
-    asyncio.run(
-        create_user(
-            stack.database_url("gateway"), master_account_id=master, master_name="Twofold Advisors",
-            username=username, display_name="Tess Factor", password=DEMO_PASSWORD,
-        )
-    )  # fmt: skip
-    return username
-
-
-@pytest.fixture
-def newcomer(stack: Stack) -> Iterator[str]:
-    yield new_user(stack)
 
 
 def upload(client: httpx.Client, name: str, content: bytes) -> httpx.Response:

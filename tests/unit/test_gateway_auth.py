@@ -12,19 +12,26 @@ from gateway.settings import GatewaySettings
 KEY = "k" * 40
 
 
-def test_a_token_stands_for_its_user_and_master_until_it_expires() -> None:
-    user_id = uuid4()
-    token, session = tokens.issue(user_id, "F1000001", key=KEY, minutes=5)
-    read = tokens.read(token, key=KEY)
-    assert read is not None and (read.user_id, read.master_account_id) == (user_id, "F1000001")
-    assert read.expires_at == session.expires_at.replace(microsecond=0)
+def a_session(minutes: int = 5) -> tokens.Session:
+    return tokens.Session(uuid4(), uuid4(), "F1000001", tokens.expiry(minutes))
 
 
-def test_expired_forged_and_malformed_tokens_are_refused() -> None:
-    expired, _ = tokens.issue(uuid4(), "F1", key=KEY, minutes=-1)
-    forged = jwt.encode({"sub": str(uuid4()), "mst": "F2", "exp": 9999999999}, "other-key" * 5)
+def test_a_token_stands_for_its_session_user_and_master_until_it_expires() -> None:
+    session = a_session()
+    read = tokens.read(tokens.issue(session, key=KEY), key=KEY)
+    assert read == session.__class__(
+        session.session_id, session.user_id, "F1000001", session.expires_at.replace(microsecond=0)
+    )
+
+
+def test_expired_forged_sessionless_and_malformed_tokens_are_refused() -> None:
+    expired = tokens.issue(a_session(minutes=-1), key=KEY)
+    forged = jwt.encode({"sid": str(uuid4()), "sub": str(uuid4()), "mst": "F2", "exp": 9999999999},
+                        "other-key" * 5)  # fmt: skip
+    sessionless = jwt.encode({"sub": str(uuid4()), "mst": "F1", "exp": 9999999999}, KEY)
     assert tokens.read(expired, key=KEY) is None
     assert tokens.read(forged, key=KEY) is None
+    assert tokens.read(sessionless, key=KEY) is None
     assert tokens.read("not.a.token", key=KEY) is None
 
 

@@ -79,6 +79,6 @@ def test_the_pending_login_proof_names_its_user_and_is_no_session() -> None:
     assert read_pending_login(pending, signing_key=KEY) == user.id
     assert read_pending_login(pending, signing_key="other" * 10) is None
     assert tokens.read(pending, key=KEY) is None
-    session, _ = tokens.issue(user.id, "F1", key=KEY, minutes=5)
-    assert read_pending_login(session, signing_key=KEY) is None
+    session = tokens.Session(uuid4(), user.id, "F1", tokens.expiry(5))
+    assert read_pending_login(tokens.issue(session, key=KEY), signing_key=KEY) is None
     assert read_pending_login("not.a.token", signing_key=KEY) is None

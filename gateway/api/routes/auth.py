@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/login and GET /api/v1/auth/me."""
+"""POST /api/v1/auth/login, POST /api/v1/auth/logout and GET /api/v1/auth/me."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import DatabaseDep
-from gateway.auth.deps import CurrentUser
-from gateway.auth.login import authenticate, client_ip, issue_session
+from gateway.auth.deps import CurrentUser, signed_in
+from gateway.auth.login import authenticate, client_ip, end_session, open_session
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -49,8 +49,15 @@ async def login(body: LoginRequest, request: Request, database: DatabaseDep) -> 
     )  # fmt: skip
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-    token, session = issue_session(user, settings)
+    # a user with two-factor authentication on has just given a code (authenticate checked it)
+    token, session = await open_session(database, settings, user, second_factor=user.totp_enabled)
     return LoginResponse(access_token=token, expires_at=session.expires_at)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(request: Request, _: CurrentUser, database: DatabaseDep) -> None:
+    """End the session of this token (or cookie): it is refused from now on."""
+    await end_session(database, signed_in(request).session_id)
 
 
 @router.get("/me")

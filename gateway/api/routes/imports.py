@@ -17,7 +17,7 @@ from contracts.api.transfers import (
 )
 from gateway.api.deps import ClientsDep
 from gateway.api.files import passthrough_download, upload_body
-from gateway.auth.deps import CurrentUser
+from gateway.auth.deps import CurrentUser, signed_in
 from gateway.clients import ServiceClients
 from gateway.store.users import User
 
@@ -26,6 +26,9 @@ router = APIRouter(prefix="/contacts", tags=["contacts"])
 EXPORT_TIMEOUT_SECONDS = 120.0
 TWO_FACTOR_NEEDED = (
     "the full client data export needs two-factor authentication: turn it on under Settings"
+)
+TWO_FACTOR_LOGIN_NEEDED = (
+    "the full client data export needs a session that used a two-factor code: log in again"
 )
 UPLOAD_BODY = upload_body(".csv or .xlsx (at most 2 MB, 100 rows) or .vcf (at most 1 MB)")
 
@@ -77,11 +80,18 @@ async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Respon
 
 @router.get(
     "/export/client-data.xlsx",
-    responses={403: {"description": "the user does not have two-factor authentication on"}},
+    responses={
+        403: {
+            "description": "the user does not have two-factor authentication on, or this "
+            "session was opened without a code"
+        }
+    },
 )
-async def export_client_data(user: CurrentUser, clients: ClientsDep) -> Response:
+async def export_client_data(request: Request, user: CurrentUser, clients: ClientsDep) -> Response:
     if not user.totp_enabled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_NEEDED)
+    if not signed_in(request).second_factor:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_LOGIN_NEEDED)
     return await _export(
         clients, user, "client-data.xlsx",
         params={"exported_by": user.display_name},

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import DatabaseDep
 from gateway.auth import two_factor
-from gateway.auth.deps import CurrentUser
+from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import client_ip
 
 router = APIRouter(prefix="/auth/two-factor", tags=["auth"])
@@ -50,7 +50,10 @@ async def enable(
     body: TwoFactorCode, request: Request, user: CurrentUser, database: DatabaseDep
 ) -> TwoFactorStatus:
     settings = request.app.state.settings
-    await two_factor.enable(database, settings, user, body.code, ip=client_ip(request))
+    await two_factor.enable(
+        database, settings, user, body.code, ip=client_ip(request),
+        session_id=signed_in(request).session_id,
+    )  # fmt: skip
     return TwoFactorStatus(enabled=True, setup_pending=False)
 
 
