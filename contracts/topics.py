@@ -62,8 +62,10 @@ CONTACTS = Topic(
 CRM_RECORDS = Topic(
     "contacts.crm",
     crm.CrmEnvelope,
-    "group, household, contact or task id",
-    "Groups and households (whole state), invitations sent, tasks coming due (reminders).",
+    "group or household id; contact id for invitations, notes, tasks, calendar events and "
+    "documents; task id for reminders",
+    "Groups, households, notes, tasks/workflows, calendar events and documents (whole state "
+    "after each change), invitations sent, tasks coming due (reminders).",
 )
 DEAD_LETTERS = Topic(
     "platform.dead-letters",

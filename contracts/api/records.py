@@ -6,7 +6,6 @@ Times are ISO 8601 with an offset; naive times are refused (their zone would be 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts.crm import TaskPriority
+from contracts.crm import TaskPriority, TaskStatus
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_EVENT_RANGE = timedelta(days=400)
@@ -29,13 +28,6 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=10_000)]
 UserId = Annotated[str, Field(min_length=1, max_length=64)]
 Order = Literal["asc", "desc"]
-
-
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class _Command(BaseModel):

@@ -88,8 +88,14 @@ async def save_changes(
     await repository.record_change(
         contact, changed_by=changed_by, action=action, changes=_jsonable(changes | (audit or {}))
     )
-    event_type = {"closed": ContactClosed, "reopened": ContactReopened}.get(action, ContactChanged)
-    extra = {"changed_fields": sorted(changes)} if event_type is ContactChanged else {}
+    event_types: dict[str, type[ContactClosed | ContactReopened]] = {
+        "closed": ContactClosed,
+        "reopened": ContactReopened,
+    }
+    event_type = event_types.get(action, ContactChanged)
+    extra: dict[str, Any] = (
+        {"changed_fields": sorted(changes)} if event_type is ContactChanged else {}
+    )
     await publish_contact_event(uow, contact, event_type, changed_by=changed_by, **extra)
     return True
 

@@ -3,8 +3,9 @@
 A merge is one transaction: the records are locked, the kept one takes the union of their
 information (saved, recorded as "merged" with the merged-away records' last state and history,
 published as ContactChanged), their notes, tasks, events, documents and group and household
-memberships move to it, and they are deleted — each published as ContactRemoved(merged_into=...)
-so that read models (the statistics) drop them.
+memberships move to it (each moved record, group and household published with its new state), and
+they are deleted — each published as ContactRemoved(merged_into=...) so that read models (the
+statistics) drop them.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import topics
 from contracts.api.merge import MergeRequest
 from contracts.contacts import ContactRemoved
-from services.contacts import handlers
+from services.contacts import handlers, records
 from services.contacts.domain import merge as rules
 from services.contacts.domain.contact import Contact, changes_between, state_of
 from services.contacts.domain.duplicates import Cluster, clusters_of
 from services.contacts.store import duplicates as store
 from services.contacts.store import groups as group_store
-from services.contacts.store import records as record_store
 from services.contacts.store.repository import ContactRepository
 from services.runtime.caller import Caller
 from services.runtime.db import UnitOfWork
@@ -101,10 +101,10 @@ async def merge_prospects(uow: UnitOfWork, caller: Caller, request: MergeRequest
             for other in others
         ]
     }
-    for reassign_contact in (record_store.reassign_contact, group_store.reassign_contact):
-        await reassign_contact(
-            uow.session, master_account_id=master, from_ids=merged_ids, to_id=kept.id
-        )
+    await records.move_to_contact(uow, caller, from_ids=merged_ids, to_id=kept.id)
+    await group_store.reassign_contact(
+        uow.session, master_account_id=master, from_ids=merged_ids, to_id=kept.id
+    )
     # removed before the kept record is saved: it may take over their account number
     await store.remove_contacts(uow.session, master, merged_ids)
     for other in others:

@@ -1,12 +1,16 @@
 """Use cases of the CRM records (C7): notes, tasks/workflows, calendar events and documents.
 
-Each takes a session of the caller's transaction and the caller (whose master scopes everything);
-the API commits. A record is always attached to a contact of the caller's master.
+Each change takes a unit of work and the caller (whose master scopes everything), changes the
+record through the store and publishes its whole new state (``NoteChanged``, ``TaskChanged``,
+``CalendarEventChanged``, ``DocumentChanged``; version + 1, ``deleted`` when it is gone) through
+the outbox of the same transaction; the caller commits. A change that changes nothing is neither
+saved nor published. A record is always attached to a contact of the caller's master.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,16 +20,19 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import topics
 from contracts.api.records import MAX_DOCUMENT_BYTES, EventCreate, TaskCreate
 from services.contacts.domain.records import (
     CalendarEvent,
     Document,
     Note,
+    Record,
     Task,
     apply_event_changes,
     apply_task_changes,
     edit_note,
     new_event,
+    next_version,
     safe_filename,
     sniff_document,
 )
@@ -36,6 +43,7 @@ from services.contacts.store.documents import (
     DocumentStore,
 )
 from services.runtime.caller import Caller
+from services.runtime.db import UnitOfWork
 
 
 class RecordsSettings(BaseSettings):
@@ -107,11 +115,25 @@ async def _follow_contact(
         record.contact_name = await _check_contact(session, caller, changes["contact_id"])
 
 
+async def _publish(
+    uow: UnitOfWork, caller: Caller, record: Record, *, deleted: bool = False
+) -> None:
+    await uow.publish(
+        topics.CRM_RECORDS.name,
+        record.changed_event(caller.user_id, deleted=deleted),
+        master_account_id=record.master_account_id,
+    )
+
+
+async def _publish_deleted(uow: UnitOfWork, caller: Caller, record: Record) -> None:
+    await _publish(uow, caller, next_version(record), deleted=True)
+
+
 # Notes
 
 
-async def add_note(session: AsyncSession, caller: Caller, contact_id: UUID, body: str) -> Note:
-    contact_name = await _check_contact(session, caller, contact_id)
+async def add_note(uow: UnitOfWork, caller: Caller, contact_id: UUID, body: str) -> Note:
+    contact_name = await _check_contact(uow.session, caller, contact_id)
     now = now_utc()
     note = Note(
         master_account_id=caller.master_account_id,
@@ -122,29 +144,37 @@ async def add_note(session: AsyncSession, caller: Caller, contact_id: UUID, body
         updated_at=now,
         contact_name=contact_name,
     )
-    await store.add_note(session, note)
+    await store.add_note(uow.session, note)
+    await _publish(uow, caller, note)
     return note
 
 
-async def change_note(session: AsyncSession, caller: Caller, note_id: UUID, body: str) -> Note:
-    note = _found(
-        await store.get_note(session, caller.master_account_id, note_id, for_update=True), "note"
+async def change_note(uow: UnitOfWork, caller: Caller, note_id: UUID, body: str) -> Note:
+    before = _found(
+        await store.get_note(uow.session, caller.master_account_id, note_id, for_update=True),
+        "note",
     )
-    note = edit_note(note, body, now=now_utc())
-    await store.save_note(session, note)
+    note = edit_note(before, body, now=now_utc())
+    if note is not before:
+        await store.save_note(uow.session, note)
+        await _publish(uow, caller, note)
     return note
 
 
-async def remove_note(session: AsyncSession, caller: Caller, note_id: UUID) -> None:
-    if not await store.delete_note(session, caller.master_account_id, note_id):
-        raise NotFound("note")
+async def remove_note(uow: UnitOfWork, caller: Caller, note_id: UUID) -> None:
+    note = _found(
+        await store.get_note(uow.session, caller.master_account_id, note_id, for_update=True),
+        "note",
+    )
+    await store.delete_note(uow.session, caller.master_account_id, note_id)
+    await _publish_deleted(uow, caller, note)
 
 
 # Tasks / workflows
 
 
-async def add_task(session: AsyncSession, caller: Caller, command: TaskCreate) -> Task:
-    contact_name = await _check_contact(session, caller, command.contact_id)
+async def add_task(uow: UnitOfWork, caller: Caller, command: TaskCreate) -> Task:
+    contact_name = await _check_contact(uow.session, caller, command.contact_id)
     now = now_utc()
     task = Task(
         master_account_id=caller.master_account_id,
@@ -160,33 +190,42 @@ async def add_task(session: AsyncSession, caller: Caller, command: TaskCreate) -
         created_at=now,
         updated_at=now,
     )
-    await store.add_task(session, task)
+    await store.add_task(uow.session, task)
+    await _publish(uow, caller, task)
     return task
 
 
 async def change_task(
-    session: AsyncSession, caller: Caller, task_id: UUID, changes: dict[str, Any]
+    uow: UnitOfWork, caller: Caller, task_id: UUID, changes: dict[str, Any]
 ) -> Task:
-    """``changes``: the fields the user sent; raises RecordRuleError for a refused transition."""
-    task = _found(
-        await store.get_task(session, caller.master_account_id, task_id, for_update=True), "task"
+    """``changes``: the fields the user sent; raises RecordRuleError for a refused transition.
+    Completing a task is the change ``{"status": "done"}``."""
+    before = _found(
+        await store.get_task(uow.session, caller.master_account_id, task_id, for_update=True),
+        "task",
     )
-    await _follow_contact(session, caller, task, changes)
-    task = apply_task_changes(task, changes, now=now_utc())
-    await store.save_task(session, task)
+    await _follow_contact(uow.session, caller, before, changes)
+    task = apply_task_changes(before, changes, now=now_utc())
+    if task is not before:
+        await store.save_task(uow.session, task)
+        await _publish(uow, caller, task)
     return task
 
 
-async def remove_task(session: AsyncSession, caller: Caller, task_id: UUID) -> None:
-    if not await store.delete_task(session, caller.master_account_id, task_id):
-        raise NotFound("task")
+async def remove_task(uow: UnitOfWork, caller: Caller, task_id: UUID) -> None:
+    task = _found(
+        await store.get_task(uow.session, caller.master_account_id, task_id, for_update=True),
+        "task",
+    )
+    await store.delete_task(uow.session, caller.master_account_id, task_id)
+    await _publish_deleted(uow, caller, task)
 
 
 # Calendar events
 
 
-async def add_event(session: AsyncSession, caller: Caller, command: EventCreate) -> CalendarEvent:
-    contact_name = await _check_contact(session, caller, command.contact_id)
+async def add_event(uow: UnitOfWork, caller: Caller, command: EventCreate) -> CalendarEvent:
+    contact_name = await _check_contact(uow.session, caller, command.contact_id)
     now = now_utc()
     event = new_event(
         master_account_id=caller.master_account_id,
@@ -196,33 +235,40 @@ async def add_event(session: AsyncSession, caller: Caller, command: EventCreate)
         updated_at=now,
         **command.model_dump(),
     )
-    await store.add_event(session, event)
+    await store.add_event(uow.session, event)
+    await _publish(uow, caller, event)
     return event
 
 
 async def change_event(
-    session: AsyncSession, caller: Caller, event_id: UUID, changes: dict[str, Any]
+    uow: UnitOfWork, caller: Caller, event_id: UUID, changes: dict[str, Any]
 ) -> CalendarEvent:
-    event = _found(
-        await store.get_event(session, caller.master_account_id, event_id, for_update=True),
+    before = _found(
+        await store.get_event(uow.session, caller.master_account_id, event_id, for_update=True),
         "event",
     )
-    await _follow_contact(session, caller, event, changes)
-    event = apply_event_changes(event, changes, now=now_utc())
-    await store.save_event(session, event)
+    await _follow_contact(uow.session, caller, before, changes)
+    event = apply_event_changes(before, changes, now=now_utc())
+    if event is not before:
+        await store.save_event(uow.session, event)
+        await _publish(uow, caller, event)
     return event
 
 
-async def remove_event(session: AsyncSession, caller: Caller, event_id: UUID) -> None:
-    if not await store.delete_event(session, caller.master_account_id, event_id):
-        raise NotFound("event")
+async def remove_event(uow: UnitOfWork, caller: Caller, event_id: UUID) -> None:
+    event = _found(
+        await store.get_event(uow.session, caller.master_account_id, event_id, for_update=True),
+        "event",
+    )
+    await store.delete_event(uow.session, caller.master_account_id, event_id)
+    await _publish_deleted(uow, caller, event)
 
 
 # Documents
 
 
 async def add_document(
-    session: AsyncSession,
+    uow: UnitOfWork,
     caller: Caller,
     contact_id: UUID,
     *,
@@ -235,7 +281,7 @@ async def add_document(
     With a directory store the file is written before the commit: the caller discards it if the
     transaction fails.
     """
-    contact_name = await _check_contact(session, caller, contact_id)
+    contact_name = await _check_contact(uow.session, caller, contact_id)
     if len(content) > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge()
     kind = sniff_document(content, filename or "")
@@ -251,12 +297,13 @@ async def add_document(
         uploaded_by=caller.user_id,
         created_at=now_utc(),
     )
-    await store.add_document(session, document)
+    await store.add_document(uow.session, document)
     try:
-        await documents.put(session, document, content)
+        await documents.put(uow.session, document, content)
     except BaseException:
         await documents.discard(document.id)
         raise
+    await _publish(uow, caller, document)
     return document
 
 
@@ -272,11 +319,36 @@ async def read_document(
     return document, content
 
 
-async def remove_document(session: AsyncSession, caller: Caller, document_id: UUID) -> Document:
+async def remove_document(uow: UnitOfWork, caller: Caller, document_id: UUID) -> Document:
     """Delete the row; the caller discards the bytes from the document's store after commit."""
     document = _found(
-        await store.get_document(session, caller.master_account_id, document_id, for_update=True),
+        await store.get_document(
+            uow.session, caller.master_account_id, document_id, for_update=True
+        ),
         "document",
     )
-    await store.delete_document(session, caller.master_account_id, document_id)
+    await store.delete_document(uow.session, caller.master_account_id, document_id)
+    await _publish_deleted(uow, caller, document)
     return document
+
+
+# Merging duplicates
+
+
+async def move_to_contact(
+    uow: UnitOfWork, caller: Caller, *, from_ids: Sequence[UUID], to_id: UUID
+) -> int:
+    """Move the notes, tasks, events and documents of the ``from_ids`` contacts to ``to_id`` (a
+    contact of the caller's master, loaded by the caller) and publish each moved record's new
+    state. Returns how many moved.
+
+    One event per moved record: the merged contacts' records are as many as the advisor created
+    for them, and each event is small (a document's is its description, never its bytes). The
+    outbox relays them in batches after the merge commits.
+    """
+    moved = await store.reassign_contact(
+        uow.session, master_account_id=caller.master_account_id, from_ids=from_ids, to_id=to_id
+    )
+    for record in moved:
+        await _publish(uow, caller, record)
+    return len(moved)

@@ -100,6 +100,12 @@ async def publish(kafka: str, topic: str, event: Event | bytes, *, master: str =
 
 async def read_topic(kafka: str, topic: str) -> list[dict[str, Any]]:
     """Every message on the topic from the beginning, as JSON (no consumer group)."""
+    return [message for _, message in await read_keyed(kafka, topic)]
+
+
+async def read_keyed(kafka: str, topic: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """Every message on the topic from the beginning with its key (in order within a partition,
+    none across partitions)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -108,7 +114,7 @@ async def read_topic(kafka: str, topic: str) -> list[dict[str, Any]]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
-        messages: list[dict[str, Any]] = []
+        messages: list[tuple[str | None, dict[str, Any]]] = []
         deadline = asyncio.get_running_loop().time() + 15
         while asyncio.get_running_loop().time() < deadline:
             positions = [await consumer.position(p) for p in partitions]
@@ -116,7 +122,10 @@ async def read_topic(kafka: str, topic: str) -> list[dict[str, Any]]:
                 break
             batch = await consumer.getmany(timeout_ms=200)
             for records in batch.values():
-                messages += [json.loads(record.value) for record in records]
+                messages += [
+                    (record.key.decode() if record.key else None, json.loads(record.value))
+                    for record in records
+                ]
         return messages
     finally:
         await consumer.stop()

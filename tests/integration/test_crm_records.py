@@ -436,7 +436,10 @@ async def test_reassign_contact_moves_every_record_of_the_merged_contacts(
             to_id=UUID(keep),
         )
         await uow.commit()
-    assert (foreign, moved) == (0, 4)
+    assert (foreign, len(moved)) == ([], 4)
+    assert {record.contact_id for record in moved} == {UUID(keep)}
+    assert {record.version for record in moved} == {2}
+    assert {record.contact_name for record in moved} == {"Grace Hopper"}
 
     assert [n["body"] for n in (await book.ok("GET", f"/contacts/{keep}/notes"))["items"]] == [
         "dup note"

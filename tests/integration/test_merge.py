@@ -137,6 +137,24 @@ async def test_a_merge_takes_the_union_moves_the_records_and_removes_the_duplica
     assert "profile.contact.email" in change["changed_fields"]
     assert await eventually(lambda: statistics_total_is(analytics_service, book.master, 1))
 
+    async def moved_records() -> list[dict[str, Any]] | None:
+        found = [
+            message["payload"]
+            for message in await read_topic(kafka_bootstrap, topics.CRM_RECORDS.name)
+            if message["master_account_id"] == book.master
+            and message["type"].endswith("_changed")
+            and message["payload"].get("contact_id") == kept["id"]
+        ]
+        return found if len(found) >= 4 else None
+
+    moved = await eventually(moved_records)
+    assert sorted((e["type"], e["version"], e["changed_by"]) for e in moved) == [
+        ("crm.calendar_event_changed", 2, "u-merger"),
+        ("crm.document_changed", 2, "u-merger"),
+        ("crm.note_changed", 2, "u-merger"),
+        ("crm.task_changed", 2, "u-merger"),
+    ]
+
 
 async def test_suggestions_find_shared_emails_phones_and_similar_names_only(
     contacts_service: RunningService,

@@ -45,7 +45,7 @@ from services.contacts.domain.records import (
 )
 from services.contacts.store import records as store
 from services.runtime.caller import Caller, CallerDep
-from services.runtime.db import Database
+from services.runtime.db import Database, UnitOfWork
 from services.runtime.service import DatabaseDep
 
 router = APIRouter(tags=["records"])
@@ -55,11 +55,11 @@ RecordT = TypeVar("RecordT")
 
 
 @contextlib.asynccontextmanager
-async def _change(database: Database) -> AsyncIterator[AsyncSession]:
+async def _change(database: Database) -> AsyncIterator[UnitOfWork]:
     """A transaction whose rule violations become precise HTTP errors."""
     try:
         async with database.unit_of_work() as uow:
-            yield uow.session
+            yield uow
             await uow.commit()
     except records.NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
@@ -154,8 +154,8 @@ async def list_contact_notes(
 async def add_note(
     contact_id: UUID, body: NoteCreate, caller: CallerDep, database: DatabaseDep
 ) -> NoteOut:
-    async with _change(database) as session:
-        note = await records.add_note(session, caller, contact_id, body.body)
+    async with _change(database) as uow:
+        note = await records.add_note(uow, caller, contact_id, body.body)
     return _out(NoteOut, note)
 
 
@@ -168,15 +168,15 @@ async def get_note(note_id: UUID, caller: CallerDep, database: DatabaseDep) -> N
 async def change_note(
     note_id: UUID, body: NoteUpdate, caller: CallerDep, database: DatabaseDep
 ) -> NoteOut:
-    async with _change(database) as session:
-        note = await records.change_note(session, caller, note_id, body.body)
+    async with _change(database) as uow:
+        note = await records.change_note(uow, caller, note_id, body.body)
     return _out(NoteOut, note)
 
 
 @router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_note(note_id: UUID, caller: CallerDep, database: DatabaseDep) -> None:
-    async with _change(database) as session:
-        await records.remove_note(session, caller, note_id)
+    async with _change(database) as uow:
+        await records.remove_note(uow, caller, note_id)
 
 
 # Tasks / workflows
@@ -202,8 +202,8 @@ async def list_tasks(
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
 async def add_task(body: TaskCreate, caller: CallerDep, database: DatabaseDep) -> TaskOut:
-    async with _change(database) as session:
-        task = await records.add_task(session, caller, body)
+    async with _change(database) as uow:
+        task = await records.add_task(uow, caller, body)
     return _out(TaskOut, task)
 
 
@@ -216,24 +216,22 @@ async def get_task(task_id: UUID, caller: CallerDep, database: DatabaseDep) -> T
 async def change_task(
     task_id: UUID, body: TaskUpdate, caller: CallerDep, database: DatabaseDep
 ) -> TaskOut:
-    async with _change(database) as session:
-        task = await records.change_task(
-            session, caller, task_id, body.model_dump(exclude_unset=True)
-        )
+    async with _change(database) as uow:
+        task = await records.change_task(uow, caller, task_id, body.model_dump(exclude_unset=True))
     return _out(TaskOut, task)
 
 
 @router.post("/tasks/{task_id}/complete")
 async def complete_task(task_id: UUID, caller: CallerDep, database: DatabaseDep) -> TaskOut:
-    async with _change(database) as session:
-        task = await records.change_task(session, caller, task_id, {"status": TaskStatus.DONE})
+    async with _change(database) as uow:
+        task = await records.change_task(uow, caller, task_id, {"status": TaskStatus.DONE})
     return _out(TaskOut, task)
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_task(task_id: UUID, caller: CallerDep, database: DatabaseDep) -> None:
-    async with _change(database) as session:
-        await records.remove_task(session, caller, task_id)
+    async with _change(database) as uow:
+        await records.remove_task(uow, caller, task_id)
 
 
 # Calendar events
@@ -253,8 +251,8 @@ async def list_events(
 
 @router.post("/events", status_code=status.HTTP_201_CREATED)
 async def add_event(body: EventCreate, caller: CallerDep, database: DatabaseDep) -> EventOut:
-    async with _change(database) as session:
-        event = await records.add_event(session, caller, body)
+    async with _change(database) as uow:
+        event = await records.add_event(uow, caller, body)
     return _out(EventOut, event)
 
 
@@ -267,17 +265,17 @@ async def get_event(event_id: UUID, caller: CallerDep, database: DatabaseDep) ->
 async def change_event(
     event_id: UUID, body: EventUpdate, caller: CallerDep, database: DatabaseDep
 ) -> EventOut:
-    async with _change(database) as session:
+    async with _change(database) as uow:
         event = await records.change_event(
-            session, caller, event_id, body.model_dump(exclude_unset=True)
+            uow, caller, event_id, body.model_dump(exclude_unset=True)
         )
     return _out(EventOut, event)
 
 
 @router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_event(event_id: UUID, caller: CallerDep, database: DatabaseDep) -> None:
-    async with _change(database) as session:
-        await records.remove_event(session, caller, event_id)
+    async with _change(database) as uow:
+        await records.remove_event(uow, caller, event_id)
 
 
 # Documents
@@ -323,9 +321,9 @@ async def upload_document(
     documents = records.RecordsSettings().store_for_new_documents()
     document_id: UUID | None = None
     try:
-        async with _change(database) as session:
+        async with _change(database) as uow:
             document = await records.add_document(
-                session, caller, contact_id, filename=file.filename, content=content,
+                uow, caller, contact_id, filename=file.filename, content=content,
                 documents=documents,
             )  # fmt: skip
             document_id = document.id
@@ -384,8 +382,8 @@ def download_headers(document: Document, disposition: str) -> dict[str, str]:
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_document(document_id: UUID, caller: CallerDep, database: DatabaseDep) -> None:
-    async with _change(database) as session:
-        document = await records.remove_document(session, caller, document_id)
+    async with _change(database) as uow:
+        document = await records.remove_document(uow, caller, document_id)
     settings = records.RecordsSettings()
     with contextlib.suppress(records.DocumentUnavailable):
         await settings.store_named(document.storage).discard(document.id)

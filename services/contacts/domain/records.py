@@ -9,11 +9,18 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from contracts.api.records import TaskStatus
-from contracts.crm import TaskDue, TaskPriority
+from contracts.crm import (
+    CalendarEventChanged,
+    DocumentChanged,
+    NoteChanged,
+    TaskChanged,
+    TaskDue,
+    TaskPriority,
+    TaskStatus,
+)
 
 
 class RecordRuleError(ValueError):
@@ -39,10 +46,35 @@ class Note:
     updated_at: datetime
     id: UUID = field(default_factory=uuid4)
     contact_name: str = ""
+    version: int = 1
+
+    def changed_event(self, changed_by: str, *, deleted: bool = False) -> NoteChanged:
+        return NoteChanged(
+            note_id=self.id,
+            contact_id=self.contact_id,
+            author_user_id=self.author_user_id,
+            body=self.body,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            changed_by=changed_by,
+            deleted=deleted,
+            version=self.version,
+        )
+
+
+RevisableT = TypeVar("RevisableT", "Note", "Task", "CalendarEvent")
+
+
+def revised(before: RevisableT, after: RevisableT, *, now: datetime) -> RevisableT:
+    """``after`` as the next version of ``before``, changed at ``now``; ``before`` itself when
+    nothing but the time of the change differs (a change that changes nothing is no change)."""
+    if replace(after, updated_at=before.updated_at) == before:
+        return before
+    return replace(after, updated_at=now, version=before.version + 1)
 
 
 def edit_note(note: Note, body: str, *, now: datetime) -> Note:
-    return replace(note, body=body, updated_at=now)
+    return revised(note, replace(note, body=body), now=now)
 
 
 # Tasks / workflows
@@ -76,6 +108,7 @@ class Task:
     reminded_at: datetime | None = None
     completed_at: datetime | None = None
     contact_name: str = ""
+    version: int = 1
 
     @property
     def active(self) -> bool:
@@ -99,6 +132,26 @@ class Task:
             priority=self.priority,
             due_at=self.due_at,
             email_reminder=self.email_reminder,
+        )
+
+    def changed_event(self, changed_by: str, *, deleted: bool = False) -> TaskChanged:
+        return TaskChanged(
+            task_id=self.id,
+            contact_id=self.contact_id,
+            title=self.title,
+            description=self.description,
+            assignee_user_id=self.assignee_user_id,
+            created_by=self.created_by,
+            priority=self.priority,
+            status=self.status,
+            due_at=self.due_at,
+            email_reminder=self.email_reminder,
+            completed_at=self.completed_at,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            changed_by=changed_by,
+            deleted=deleted,
+            version=self.version,
         )
 
 
@@ -130,14 +183,15 @@ _PLAIN_TASK_FIELDS = frozenset(
 
 
 def apply_task_changes(task: Task, changes: dict[str, Any], *, now: datetime) -> Task:
-    """``changes``: only the fields the user sent (a partial update)."""
+    """``changes``: only the fields the user sent (a partial update). The task itself when they
+    change nothing; otherwise its next version."""
     plain = {name: value for name, value in changes.items() if name in _PLAIN_TASK_FIELDS}
     changed = replace(task, **plain, updated_at=now) if plain else task
     if "due_at" in changes:
         changed = reschedule(changed, changes["due_at"], now=now)
     if "status" in changes:
         changed = change_status(changed, changes["status"], now=now)
-    return changed
+    return revised(task, changed, now=now)
 
 
 # Calendar events
@@ -157,6 +211,24 @@ class CalendarEvent:
     location: str | None = None
     notes: str | None = None
     contact_name: str = ""
+    version: int = 1
+
+    def changed_event(self, changed_by: str, *, deleted: bool = False) -> CalendarEventChanged:
+        return CalendarEventChanged(
+            event_id=self.id,
+            contact_id=self.contact_id,
+            title=self.title,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            location=self.location,
+            notes=self.notes,
+            created_by=self.created_by,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            changed_by=changed_by,
+            deleted=deleted,
+            version=self.version,
+        )
 
 
 def check_event_times(starts_at: datetime, ends_at: datetime) -> None:
@@ -175,9 +247,10 @@ def new_event(**values: Any) -> CalendarEvent:
 def apply_event_changes(
     event: CalendarEvent, changes: dict[str, Any], *, now: datetime
 ) -> CalendarEvent:
-    changed = replace(event, **changes, updated_at=now)
+    """The event itself when ``changes`` change nothing; otherwise its next version."""
+    changed = replace(event, **changes)
     check_event_times(changed.starts_at, changed.ends_at)
-    return changed
+    return revised(event, changed, now=now)
 
 
 # Documents
@@ -316,6 +389,22 @@ class Document:
     created_at: datetime
     id: UUID = field(default_factory=uuid4)
     contact_name: str = ""
+    version: int = 1
+
+    def changed_event(self, changed_by: str, *, deleted: bool = False) -> DocumentChanged:
+        return DocumentChanged(
+            document_id=self.id,
+            contact_id=self.contact_id,
+            filename=self.filename,
+            content_type=self.content_type,
+            size_bytes=self.size_bytes,
+            sha256=self.sha256,
+            uploaded_by=self.uploaded_by,
+            created_at=self.created_at,
+            changed_by=changed_by,
+            deleted=deleted,
+            version=self.version,
+        )
 
     @property
     def viewable_inline(self) -> bool:
@@ -323,3 +412,13 @@ class Document:
         return self.content_type.split(";")[0] in {
             "application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv",
         }  # fmt: skip
+
+
+Record = Note | Task | CalendarEvent | Document
+"""A CRM record of a contact."""
+
+
+def next_version(record: Record) -> Record:
+    """The record as it is published when a change touches only its place or its existence
+    (moved to another contact, deleted)."""
+    return replace(record, version=record.version + 1)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -36,13 +37,13 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from contracts.api.records import TaskStatus
-from contracts.crm import TaskPriority
+from contracts.crm import TaskPriority, TaskStatus
 from services.contacts.domain.records import (
     ACTIVE_TASK_STATUSES,
     CalendarEvent,
     Document,
     Note,
+    Record,
     Task,
 )
 from services.contacts.store.tables import contacts, metadata
@@ -62,6 +63,11 @@ def _contact_column() -> Column[Any]:
     )
 
 
+def _version() -> Column[Any]:
+    """How many times the record changed (published with each change)."""
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
 def _timestamps() -> list[Column[Any]]:
     return [
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -77,6 +83,7 @@ crm_notes = Table(
     _contact_column(),
     Column("author_user_id", String(64), nullable=False),
     Column("body", Text, nullable=False),
+    _version(),
     *_timestamps(),
     Index("ix_crm_notes_master_contact", "master_account_id", "contact_id", "created_at"),
     Index("ix_crm_notes_master_created", "master_account_id", "created_at"),
@@ -98,6 +105,7 @@ crm_tasks = Table(
     Column("email_reminder", Boolean, nullable=False, server_default="false"),
     Column("reminded_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
+    _version(),
     *_timestamps(),
     Index("ix_crm_tasks_master_contact", "master_account_id", "contact_id"),
     Index("ix_crm_tasks_master_due", "master_account_id", "due_at"),
@@ -123,6 +131,7 @@ crm_events = Table(
     Column("location", String(200)),
     Column("notes", Text),
     Column("created_by", String(64), nullable=False),
+    _version(),
     *_timestamps(),
     Index("ix_crm_events_master_starts", "master_account_id", "starts_at"),
     Index("ix_crm_events_master_contact", "master_account_id", "contact_id", "starts_at"),
@@ -140,6 +149,7 @@ crm_documents = Table(
     Column("sha256", String(64), nullable=False),
     Column("storage", String(16), nullable=False),
     Column("uploaded_by", String(64), nullable=False),
+    _version(),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_crm_documents_master_contact", "master_account_id", "contact_id", "created_at"),
     Index("ix_crm_documents_master_created", "master_account_id", "created_at"),
@@ -158,33 +168,39 @@ crm_document_contents = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
-RECORD_TABLES = (crm_notes, crm_tasks, crm_events, crm_documents)
-
 CONTACT_NAME = (contacts.c.first_name + " " + contacts.c.last_name).label("contact_name")
 
 
 async def reassign_contact(
     session: AsyncSession, *, master_account_id: str, from_ids: Sequence[UUID], to_id: UUID
-) -> int:
+) -> list[Record]:
     """Move every note, task, event and document of the ``from_ids`` contacts to ``to_id``.
 
     Runs in the caller's transaction (a merge); ``to_id`` must be a contact of the same master —
-    the caller has loaded it. Returns the number of records moved.
+    the caller has loaded it. Each moved record gets version + 1; returns them as they are now
+    (notes, tasks, events, documents, each kind oldest first).
     """
     sources = [contact_id for contact_id in from_ids if contact_id != to_id]
     if not sources:
-        return 0
-    moved = 0
-    for table in RECORD_TABLES:
-        result = await session.execute(
+        return []
+    name = await contact_name(session, master_account_id, to_id) or ""
+    kinds: tuple[tuple[Table, Callable[..., Record]], ...] = (
+        (crm_notes, _to_note), (crm_tasks, _to_task), (crm_events, _to_event),
+        (crm_documents, _to_document),
+    )  # fmt: skip
+    moved: list[Record] = []
+    for table, to_record in kinds:
+        rows = await session.execute(
             update(table)
             .where(
                 table.c.master_account_id == master_account_id,
                 table.c.contact_id.in_(sources),
             )
-            .values(contact_id=to_id)
+            .values(contact_id=to_id, version=table.c.version + 1)
+            .returning(*table.c)
         )
-        moved += result.rowcount  # type: ignore[attr-defined]
+        records = [to_record(row, contact_name=name) for row in rows.all()]
+        moved += sorted(records, key=lambda record: (record.created_at, str(record.id)))
     return moved
 
 
@@ -273,7 +289,11 @@ def _direction(column: Any, descending: bool) -> Any:
 def _from_row(kind: type[RecordT], row: Any, **converted: Any) -> RecordT:
     """A record from its table's row (joined with CONTACT_NAME): each field is the column of its
     name, or its ``converted`` value."""
-    values = {field.name: getattr(row, field.name) for field in fields(kind)}
+    values = {
+        field.name: getattr(row, field.name)
+        for field in fields(kind)
+        if field.name not in converted
+    }
     return kind(**(values | converted))
 
 
@@ -296,8 +316,8 @@ async def _update(
 # Notes
 
 
-def _to_note(row: Any) -> Note:
-    return _from_row(Note, row)
+def _to_note(row: Any, **converted: Any) -> Note:
+    return _from_row(Note, row, **converted)
 
 
 NOTE_SORTS = {
@@ -321,7 +341,7 @@ async def get_note(
 
 
 async def save_note(session: AsyncSession, note: Note) -> None:
-    await _update(session, crm_notes, note, ("body", "updated_at"))
+    await _update(session, crm_notes, note, ("body", "updated_at", "version"))
 
 
 async def delete_note(session: AsyncSession, master_account_id: str, note_id: UUID) -> bool:
@@ -349,13 +369,15 @@ async def list_notes(
 # Tasks
 
 
-def _to_task(row: Any) -> Task:
-    return _from_row(Task, row, priority=TaskPriority(row.priority), status=TaskStatus(row.status))
+def _to_task(row: Any, **converted: Any) -> Task:
+    return _from_row(
+        Task, row, priority=TaskPriority(row.priority), status=TaskStatus(row.status), **converted
+    )
 
 
 _TASK_CHANGES = (
     "contact_id", "title", "description", "assignee_user_id", "priority", "status", "due_at",
-    "email_reminder", "reminded_at", "completed_at", "updated_at",
+    "email_reminder", "reminded_at", "completed_at", "updated_at", "version",
 )  # fmt: skip
 
 TASK_SORTS: dict[str, Any] = {
@@ -459,11 +481,13 @@ async def mark_reminded(session: AsyncSession, task_ids: Sequence[UUID], *, at: 
 # Calendar events
 
 
-def _to_event(row: Any) -> CalendarEvent:
-    return _from_row(CalendarEvent, row)
+def _to_event(row: Any, **converted: Any) -> CalendarEvent:
+    return _from_row(CalendarEvent, row, **converted)
 
 
-_EVENT_CHANGES = ("contact_id", "title", "starts_at", "ends_at", "location", "notes", "updated_at")
+_EVENT_CHANGES = (
+    "contact_id", "title", "starts_at", "ends_at", "location", "notes", "updated_at", "version",
+)  # fmt: skip
 
 
 async def add_event(session: AsyncSession, event: CalendarEvent) -> None:
@@ -514,8 +538,8 @@ async def list_events(
 # Documents
 
 
-def _to_document(row: Any) -> Document:
-    return _from_row(Document, row)
+def _to_document(row: Any, **converted: Any) -> Document:
+    return _from_row(Document, row, **converted)
 
 
 async def add_document(session: AsyncSession, document: Document) -> None:

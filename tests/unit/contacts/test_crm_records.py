@@ -26,6 +26,7 @@ from services.contacts.domain.records import (
     CalendarEvent,
     Document,
     EmptyDocument,
+    Note,
     RecordRuleError,
     Task,
     TransitionRefused,
@@ -33,7 +34,9 @@ from services.contacts.domain.records import (
     apply_event_changes,
     apply_task_changes,
     change_status,
+    edit_note,
     new_event,
+    next_version,
     safe_filename,
     sniff_document,
 )
@@ -256,3 +259,64 @@ def test_downloads_name_the_file_safely_and_forbid_sniffing() -> None:
     assert headers["Content-Disposition"] == (
         "attachment; filename=\"Relev_ _2026_.pdf\"; filename*=UTF-8''Relev%C3%A9%20%222026%22.pdf"
     )
+
+
+# Events (X1)
+
+
+def a_note(**values: object) -> Note:
+    defaults: dict[str, object] = {
+        "master_account_id": "F1000001", "contact_id": uuid4(), "author_user_id": "u1",
+        "body": "Met at the fair", "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+    return Note(**(defaults | values))  # type: ignore[arg-type]
+
+
+def test_a_change_is_the_next_version_and_a_change_of_nothing_is_none() -> None:
+    later = NOW + timedelta(minutes=5)
+    note = a_note()
+    assert edit_note(note, note.body, now=later) is note
+    edited = edit_note(note, "Met at the spring fair", now=later)
+    assert (edited.version, edited.updated_at) == (2, later)
+
+    task = a_task(status=TaskStatus.DONE, completed_at=NOW)
+    for nothing in [{"status": TaskStatus.DONE}, {"title": task.title}, {}]:
+        assert apply_task_changes(task, nothing, now=later) is task
+    reopened = apply_task_changes(task, {"status": TaskStatus.OPEN}, now=later)
+    assert (reopened.version, reopened.updated_at, reopened.completed_at) == (2, later, None)
+
+    event = an_event()
+    assert apply_event_changes(event, {"title": event.title}, now=later) is event
+    moved = apply_event_changes(event, {"location": "Office"}, now=later)
+    assert (moved.version, moved.updated_at) == (2, later)
+
+
+def test_each_record_publishes_its_whole_state_keyed_by_its_contact() -> None:
+    task = a_task(due_at=NOW, priority=TaskPriority.HIGH, description="bring forms", version=3)
+    changed = task.changed_event("u2")
+    assert changed.model_dump(exclude={"type"}) == {
+        "task_id": task.id, "contact_id": task.contact_id, "title": "Call back",
+        "description": "bring forms", "assignee_user_id": "u1", "created_by": "u1",
+        "priority": TaskPriority.HIGH, "status": TaskStatus.OPEN, "due_at": NOW,
+        "email_reminder": False, "completed_at": None, "created_at": NOW, "updated_at": NOW,
+        "changed_by": "u2", "deleted": False, "version": 3,
+    }  # fmt: skip
+    note = a_note()
+    event = an_event(location="Office")
+    document = Document(
+        master_account_id="F1000001", contact_id=uuid4(), filename="a.pdf",
+        content_type=PDF.content_type, size_bytes=10, sha256="0" * 64, storage="database",
+        uploaded_by="u1", created_at=NOW,
+    )  # fmt: skip
+    for record in (task, note, event, document):
+        published = record.changed_event("u2")
+        assert published.partition_key() == str(record.contact_id)
+        assert (published.version, published.deleted) == (record.version, False)
+    assert (note.changed_event("u1").body, event.changed_event("u1").location) == (
+        "Met at the fair", "Office",
+    )  # fmt: skip
+    gone = next_version(document).changed_event("u2", deleted=True)
+    assert (gone.document_id, gone.version, gone.deleted, gone.sha256) == (
+        document.id, 2, True, "0" * 64,
+    )  # fmt: skip
+    assert document.version == 1
