@@ -19,6 +19,7 @@ from services.runtime import migrations
 from services.runtime.broker import make_broker
 from services.runtime.db import Database, ensure_database
 from services.runtime.logging import configure_logging
+from services.runtime.service import freeze_startup_objects
 from services.runtime.telemetry import configure_telemetry, instrument_http
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await ensure_database(settings.database_url)
         await migrations.upgrade("gateway", settings.database_url)
         await broker.connect()
+        freeze_startup_objects()
         try:
             yield
         finally:
