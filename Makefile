@@ -30,6 +30,7 @@ $(CHROMIUM):
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -524,6 +524,8 @@ class _Directory:
     def _phone(self, region: str) -> str:
         """A random valid mobile number of ``region`` in E.164 (prefixes learnt as we go)."""
         example = phonenumbers.example_number_for_type(region, _MOBILE)
+        if example is None:
+            raise ValueError(f"no example mobile number for region {region!r}")
         size = len(str(example.national_number))
         known = self._prefixes.setdefault(region, [])
         for attempt in range(400):
@@ -649,8 +651,9 @@ class BackOffice:
     def _book_stages(self) -> list[ApplicationStage]:
         n = self._clients
         if n < len(BOOK_STAGES):
-            stages, weights = zip(*BOOK_STAGES, strict=True)
-            return self._rng.choices(stages, weights=weights, k=n)
+            kinds = [stage for stage, _ in BOOK_STAGES]
+            weights = [share for _, share in BOOK_STAGES]
+            return self._rng.choices(kinds, weights=weights, k=n)
         counts = {s: max(1, round(share * n)) for s, share in BOOK_STAGES[:-1]}
         counts[ApplicationStage.OPEN] = n - sum(counts.values())
         stages = [s for s, count in counts.items() for _ in range(count)]

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from deploy.demo import DEMO_MASTERS
 from deploy.stack import Stack
@@ -152,12 +152,16 @@ def test_a_workflow_and_a_document_added_from_the_agenda(portal: Page) -> None:
 
     documents = page.get_by_role("region", name="Documents")
     documents.get_by_label("Document to upload").set_input_files(
-        files=[{"name": "tool.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00program"}]
+        files=[
+            FilePayload(name="tool.pdf", mimeType="application/pdf", buffer=b"MZ\x90\x00program")
+        ]
     )
     documents.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("not accepted")
     page.get_by_label("File").set_input_files(
-        files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+        files=[
+            FilePayload(name="plan.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4\n%%EOF\n")
+        ]
     )
     page.get_by_role("button", name="Upload", exact=True).click()
     documents = page.get_by_role("region", name="Documents")

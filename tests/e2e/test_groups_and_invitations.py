@@ -88,7 +88,8 @@ def test_a_household_gets_a_form_to_sign_on_every_change(stack: Stack) -> None:
             "head_contact_id": head["id"]})  # fmt: skip
         if created.status_code != 409:
             break
-    assert created is not None and created.status_code == 201, created.text
+    assert created is not None
+    assert created.status_code == 201, created.text
     household = created.json()
     assert [form["version"] for form in household["forms"]] == [1]
     prospect_head = demo.patch(f"/api/v1/households/{household['id']}",

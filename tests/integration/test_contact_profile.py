@@ -78,7 +78,7 @@ async def test_the_whole_profile_is_validated_as_a_whole(contacts_service: Runni
     master = a_master()
     headers = contacts_service.as_master(master)
     contact = await create(contacts_service, master)
-    profile = {
+    profile: dict[str, Any] = {
         "contact": {"first_name": "Grace", "last_name": "Hopper"},
         "tax": {"tax_residence_country": "US", "tax_id_type": "ssn", "tax_id": "000-12-3456"},
         "employment": {"status": "employed"},

@@ -318,12 +318,15 @@ async def test_an_email_invitation_is_sent_once_and_its_link_shows_the_applicati
     database = contacts_service.app.state.database
     assert await contacts_service.app.state.invitation_sender.send_due(database) == 0
     assert await contacts_service.app.state.invitation_sender.send_due(database) == 0
-    messages = emails_for(Path(captured.directory), invitation["id"])
+    assert captured.directory is not None
+    messages = emails_for(captured.directory, invitation["id"])
     assert len(messages) == 1
     message = messages[0]
     assert message["To"] == "Pat Invitee <inv@example.com>"
     assert "Harbor Wealth Advisors" in message["Subject"] and "Roth IRA" in message["Subject"]
-    body = message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     link = next(line for line in body.splitlines() if "/apply/" in line).strip()
     token = link.rsplit("/", 1)[1]
     assert token.startswith(f"{master}.") and len(token) > 40
@@ -367,7 +370,8 @@ async def test_concurrent_senders_send_each_email_once(
     sender = contacts_service.app.state.invitation_sender
     database = contacts_service.app.state.database
     await asyncio.gather(*(sender.send_due(database) for _ in range(3)))
-    directory = Path(captured.directory)
+    directory = captured.directory
+    assert directory is not None
     await eventually(lambda: _all_sent(directory, ids))
     assert [len(emails_for(directory, invitation_id)) for invitation_id in ids] == [1, 1, 1, 1]
 

@@ -7,7 +7,7 @@ import smtplib
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -22,6 +22,11 @@ from services.runtime.mail import (
     transport_from_settings,
 )
 from services.runtime.settings import ServiceSettings
+
+
+class RequiredSettings(TypedDict):
+    service_name: str
+    database_url: str
 
 
 def a_message(message_id: str = "<invitation-1@harbor.example>") -> EmailMessage:
@@ -120,7 +125,9 @@ async def test_the_capturing_transport_writes_each_message_as_an_eml_file(tmp_pa
         "invitation-1@harbor.example.eml", "invitation-2@harbor.example.eml"]  # fmt: skip
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == "<invitation-1@harbor.example>"
-    assert "apply/F1.token" in parsed.get_body(("plain",)).get_content()
+    plain = parsed.get_body(("plain",))
+    assert plain is not None
+    assert "apply/F1.token" in plain.get_content()
     assert [m["Message-ID"] for m in sink.messages] == [
         "<invitation-1@harbor.example>", "<invitation-2@harbor.example>"]  # fmt: skip
     assert not list((tmp_path / "mail").glob("*.part"))
@@ -134,7 +141,7 @@ async def test_no_message_id_cannot_escape_the_capture_directory(tmp_path: Path)
 
 
 def test_settings_choose_the_transport(tmp_path: Path) -> None:
-    base = {"service_name": "contacts", "database_url": "postgresql://x/y"}
+    base: RequiredSettings = {"service_name": "contacts", "database_url": "postgresql://x/y"}
     captured = transport_from_settings(ServiceSettings(**base, mail_capture_dir=tmp_path))
     assert isinstance(captured, CapturingTransport) and captured.directory == tmp_path
     assert sender_address(ServiceSettings(**base)) == "Advisor Portal <no-reply@localhost>"

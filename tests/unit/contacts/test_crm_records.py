@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import openpyxl
@@ -280,7 +281,8 @@ def test_a_change_is_the_next_version_and_a_change_of_nothing_is_none() -> None:
     assert (edited.version, edited.updated_at) == (2, later)
 
     task = a_task(status=TaskStatus.DONE, completed_at=NOW)
-    for nothing in [{"status": TaskStatus.DONE}, {"title": task.title}, {}]:
+    nothings: list[dict[str, Any]] = [{"status": TaskStatus.DONE}, {"title": task.title}, {}]
+    for nothing in nothings:
         assert apply_task_changes(task, nothing, now=later) is task
     reopened = apply_task_changes(task, {"status": TaskStatus.OPEN}, now=later)
     assert (reopened.version, reopened.updated_at, reopened.completed_at) == (2, later, None)
@@ -315,7 +317,9 @@ def test_each_record_publishes_its_whole_state_keyed_by_its_contact() -> None:
     assert (note.changed_event("u1").body, event.changed_event("u1").location) == (
         "Met at the fair", "Office",
     )  # fmt: skip
-    gone = next_version(document).changed_event("u2", deleted=True)
+    removed = next_version(document)
+    assert isinstance(removed, Document)
+    gone = removed.changed_event("u2", deleted=True)
     assert (gone.document_id, gone.version, gone.deleted, gone.sha256) == (
         document.id, 2, True, "0" * 64,
     )  # fmt: skip
