@@ -1,9 +1,14 @@
-"""Operator commands on the gateway's database: create a master account and its users.
+"""Operator commands on the gateway's database: create a master account and its users, and
+help a user who lost a password, a phone or a laptop.
 
     python -m gateway.admin create-user --master F1000001 --master-name "Harbor Wealth" \
         --username alice --display-name "Alice Advisor" [--primary] [--password-env VAR]
+    python -m gateway.admin set-password --username alice [--password-env VAR]
+    python -m gateway.admin reset-two-factor --username alice
+    python -m gateway.admin end-sessions --username alice
 
-Without --password-env the password is asked for on the terminal (never on the command line).
+Without --password-env a password is asked for on the terminal (never on the command line).
+Each of the last three also ends every session of the user: each device has to log in again.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.passwords import hash_password
 from gateway.settings import GatewaySettings
-from gateway.store import users
+from gateway.store import sessions, two_factor, users
 from services.runtime import migrations
 from services.runtime.db import Database, ensure_database
 
@@ -63,6 +72,47 @@ async def create_user(
         await database.dispose()
 
 
+UserChange = Callable[[AsyncSession, UUID], Awaitable[object]]
+
+
+class UnknownUser(LookupError):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"no user {username!r}")
+
+
+async def _change_user(database_url: str, username: str, change: UserChange | None) -> int:
+    """Apply ``change`` to the user and end all the user's sessions; how many were ended."""
+    database = Database(database_url, pool_size=1)
+    try:
+        async with database.unit_of_work() as uow:
+            user = await users.by_username(uow.session, username)
+            if user is None:
+                raise UnknownUser(username)
+            if change is not None:
+                await change(uow.session, user.id)
+            ended = await sessions.end_all(uow.session, user.id)
+            await uow.commit()
+        return ended
+    finally:
+        await database.dispose()
+
+
+async def set_password(database_url: str, username: str, password: str) -> int:
+    async def new_hash(session: AsyncSession, user_id: UUID) -> None:
+        await users.update_user(session, user_id, password_hash=hash_password(password))
+
+    return await _change_user(database_url, username, new_hash)
+
+
+async def reset_two_factor(database_url: str, username: str) -> int:
+    """Two-factor off and its secret forgotten: the user sets it up again after logging in."""
+    return await _change_user(database_url, username, two_factor.switch_off)
+
+
+async def end_sessions(database_url: str, username: str) -> int:
+    return await _change_user(database_url, username, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.admin")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,10 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email")
     create.add_argument("--primary", action="store_true")
     create.add_argument("--password-env", help="read the password from this environment variable")
+    for name, help_text in (
+        ("set-password", "give a user a new password"),
+        ("reset-two-factor", "turn a user's two-factor authentication off (a lost phone)"),
+        ("end-sessions", "log a user out everywhere (a lost laptop)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--username", required=True)
+        if name == "set-password":
+            command.add_argument("--password-env", help="read it from this environment variable")
     args = parser.parse_args(argv)
-
-    password = os.environ[args.password_env] if args.password_env else getpass.getpass()
     settings = GatewaySettings()  # type: ignore[call-arg]
+    if args.command != "create-user":
+        return _help_a_user(args, settings.database_url)
+
+    password = _password(args.password_env)
     created = asyncio.run(
         create_user(
             settings.database_url,
@@ -93,6 +154,27 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print("created" if created else "exists", args.username)
+    return 0
+
+
+def _password(variable: str | None) -> str:
+    return os.environ[variable] if variable else getpass.getpass()
+
+
+def _help_a_user(args: argparse.Namespace, database_url: str) -> int:
+    try:
+        if args.command == "set-password":
+            ended = asyncio.run(
+                set_password(database_url, args.username, _password(args.password_env))
+            )
+        elif args.command == "reset-two-factor":
+            ended = asyncio.run(reset_two_factor(database_url, args.username))
+        else:
+            ended = asyncio.run(end_sessions(database_url, args.username))
+    except UnknownUser as unknown:
+        print(unknown, file=sys.stderr)
+        return 1
+    print(f"{args.command}: done for {args.username}; {ended} session(s) ended")
     return 0
 
 

@@ -65,6 +65,17 @@ async def end(session: AsyncSession, session_id: UUID) -> None:
     )
 
 
+async def end_all(session: AsyncSession, user_id: UUID) -> int:
+    """End every open session of the user; how many there were."""
+    ended = await session.execute(
+        sessions.update()
+        .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(sessions.c.id)
+    )
+    return len(ended.all())
+
+
 async def confirm_second_factor(session: AsyncSession, session_id: UUID) -> None:
     """The session's user has just given a valid two-factor code."""
     await session.execute(
