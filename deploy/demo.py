@@ -28,3 +28,8 @@ def demo_password() -> str:
 
 def demo_user() -> str:
     return os.environ.get("PORTAL_DEMO_USER", DEMO_MASTERS[0].username)
+
+
+def username_of(master: DemoMaster) -> str:
+    """The demo master's primary user (the first master's may be renamed by PORTAL_DEMO_USER)."""
+    return demo_user() if master == DEMO_MASTERS[0] else master.username

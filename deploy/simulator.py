@@ -470,6 +470,12 @@ def _region_of(master: str) -> str:
     return "JP" if zone.startswith("Asia/") else "US"
 
 
+def culture_for(master: str, rng: Random) -> str:
+    """A culture (a key of CULTURES) drawn as the master's region's clients are."""
+    weights = REGION_CULTURES[_region_of(master)]
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
 class _Directory:
     """People, account numbers and identifiers: realistic and unique."""
 
@@ -679,8 +685,7 @@ class BackOffice:
             account.schedule.append((at, ApplicationStage.CLOSED))
 
     def _new_account(self, master: str, at: datetime, *, goal: ApplicationStage) -> _Account:
-        weights = REGION_CULTURES[_region_of(master)]
-        culture = self._rng.choices(list(weights), weights=list(weights.values()))[0]
+        culture = culture_for(master, self._rng)
         types = list(ACCOUNT_TYPES)
         account_type = self._rng.choices(types, weights=[ACCOUNT_TYPES[t][0] for t in types])[0]
         account = _Account(

@@ -24,7 +24,7 @@ from typing import IO
 
 import httpx
 
-from deploy.demo import DEMO_MASTERS, demo_password, demo_user
+from deploy.demo import DEMO_MASTERS, demo_password, demo_user, username_of
 from deploy.infrastructure import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -47,6 +47,8 @@ class StackConfig:
     simulator: bool = True
     simulator_clients: int = 120
     demo_users: bool = True
+    demo_agenda: bool = True
+    """prospects, notes, tasks, events, a group and a household for each demo master"""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -130,6 +132,8 @@ class Stack:
                 self._create_demo_users()
             if self.config.simulator:
                 self._start_simulator()
+            if self.config.demo_users and self.config.demo_agenda:
+                self._seed_demo_agendas()
         except BaseException:
             self.stop()
             raise
@@ -248,18 +252,27 @@ class Stack:
         from gateway.admin import create_user
 
         async def create_all() -> None:
-            for index, master in enumerate(DEMO_MASTERS):
+            for master in DEMO_MASTERS:
                 await create_user(
                     self.database_url("gateway"),
                     master_account_id=master.master_account_id,
                     master_name=master.name,
-                    username=demo_user() if index == 0 else master.username,
+                    username=username_of(master),
                     display_name=f"{master.name} (primary user)",
                     password=demo_password(),
                     time_zone=master.time_zone,
                 )
 
         asyncio.run(create_all())
+
+    def _seed_demo_agendas(self) -> None:
+        from deploy.demo_agenda import seed_agenda
+
+        for master in DEMO_MASTERS:
+            seed_agenda(
+                self.portal_url, master, username=username_of(master), password=demo_password(),
+                clients_wait=10 if self.config.simulator else 0,
+            )  # fmt: skip
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
