@@ -1,5 +1,5 @@
 """The demo agenda: a few prospects of each demo master with notes, tasks (one overdue), calendar
-events this week, a group, and a household of two clients once the simulated back office has
+events this week, a document, a group, and a household of two clients once the simulated back office has
 opened some. Everything goes through the gateway's public API as the master's user, so it takes
 the same paths (and publishes the same events) as an advisor's own work.
 
@@ -8,8 +8,8 @@ A master that already has notes is left alone, so a restart on a kept database a
 
 from __future__ import annotations
 
-import time
-from datetime import date, datetime, timedelta
+import time as clock
+from datetime import date, datetime, time, timedelta
 from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,14 @@ TASKS = (  # title, days from today, hour, priority
     ("Send the account application", 0, 15, TaskPriority.NORMAL),
     ("Review the risk questionnaire", 3, 10, TaskPriority.NORMAL),
     ("Prepare the first portfolio proposal", 7, 9, TaskPriority.LOW),
+)
+DOCUMENT = (
+    "fee-schedule-2026.txt",
+    "Advisory fee schedule 2026\n\n"
+    "Assets under management      Annual fee\n"
+    "first $1,000,000             1.00 %\n"
+    "next $4,000,000              0.75 %\n"
+    "above $5,000,000             0.50 %\n",
 )
 EVENTS = (  # title, days from today, hour, minutes, location
     ("Introductory meeting", 0, 10, 60, "Office, meeting room 2"),
@@ -71,6 +79,9 @@ def seed_agenda(
                 contact_id=prospects[index], title=title, location=location,
                 starts_at=starts, ends_at=starts + timedelta(minutes=minutes),
             ))  # fmt: skip
+        name, text = DOCUMENT
+        _ok(api.post(f"/api/v1/contacts/{prospects[2]}/documents",
+                     files={"file": (name, text.encode(), "text/plain")}))  # fmt: skip
         group = _post(api, "/api/v1/groups", GroupCreate(name="Seminar leads",
                                                          visibility=GroupVisibility.PUBLIC))  # fmt: skip
         _send(api, "PATCH", f"/api/v1/groups/{group['id']}/members",
@@ -92,7 +103,7 @@ def _prospect(api: httpx.Client, rng: Random, master: DemoMaster) -> str:
 
 def _household(api: httpx.Client, wait: float) -> None:
     """Two open clients of the simulated back office as a household, when there are some."""
-    deadline = time.monotonic() + wait
+    deadline = clock.monotonic() + wait
     while True:
         page = _ok(api.get("/api/v1/contacts", params={"kind": "client", "page_size": 2}))
         clients = [item["id"] for item in page["items"] if not item["closed"]]
@@ -101,15 +112,19 @@ def _household(api: httpx.Client, wait: float) -> None:
                 name="The family accounts", member_contact_ids=clients, head_contact_id=clients[0],
             ))  # fmt: skip
             return
-        if time.monotonic() > deadline:
+        if clock.monotonic() > deadline:
             return
-        time.sleep(1)
+        clock.sleep(1)
 
 
 def _at(today: date, days: int, hour: int, zone: ZoneInfo) -> datetime:
-    return datetime.combine(today + timedelta(days=days), datetime.min.time(), zone).replace(
-        hour=hour
-    )
+    """``hour`` o'clock ``days`` from today; for today, never earlier than the next full hour,
+    so that today's items are still ahead whenever the demo starts."""
+    moment = datetime.combine(today + timedelta(days=days), time(hour), zone)
+    if days == 0:
+        next_hour = datetime.now(zone).replace(minute=0, second=0, microsecond=0)
+        moment = max(moment, next_hour + timedelta(hours=1))
+    return moment
 
 
 def _post(api: httpx.Client, path: str, command: BaseModel) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from deploy.demo import DEMO_MASTERS, demo_password, username_of
-from deploy.demo_agenda import EVENTS, NOTES, PROSPECTS, TASKS, seed_agenda
+from deploy.demo_agenda import DOCUMENT, EVENTS, NOTES, PROSPECTS, TASKS, seed_agenda
 from deploy.stack import Stack
 from tests.e2e.test_portal_api import eventually, login
 
@@ -37,9 +37,11 @@ def test_each_demo_master_gets_an_agenda_once(stack: Stack) -> None:
     assert sorted(task["title"] for task in tasks) == sorted(title for title, *_ in TASKS)
     now = datetime.now().astimezone()
     overdue = {t["title"] for t in tasks if datetime.fromisoformat(t["due_at"]) < now}
-    assert {title for title, days, *_ in TASKS if days < 0} <= overdue
-    assert not {title for title, days, *_ in TASKS if days > 0} & overdue
+    assert overdue == {title for title, days, *_ in TASKS if days < 0}  # today's are still ahead
     assert sorted(event["title"] for event in events) == sorted(title for title, *_ in EVENTS)
+    assert all(datetime.fromisoformat(event["starts_at"]) > now for event in events)
+    [document] = api.get("/api/v1/documents").json()["items"]
+    assert document["filename"] == DOCUMENT[0]
     [group] = api.get("/api/v1/groups").json()["items"]
     assert (group["name"], group["member_count"]) == ("Seminar leads", PROSPECTS)
     [household] = api.get("/api/v1/households").json()["items"]
