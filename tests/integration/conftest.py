@@ -76,8 +76,41 @@ async def analytics_service(
         yield service
 
 
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+"""A minimal PDF that the documents' type sniffing accepts."""
+
+
 def a_master() -> str:
     return "T" + str(uuid.uuid4().int)[:7]
+
+
+class Book:
+    """One master's view of a service, as one of its users."""
+
+    def __init__(
+        self, service: RunningService, master: str | None = None, user: str = "u-ada"
+    ) -> None:
+        self.service = service
+        self.master = master or a_master()
+        self.headers = service.as_master(self.master, user)
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return await self.service.http.request(method, path, headers=self.headers, **kwargs)
+
+    async def ok(self, method: str, path: str, expected: int = 200, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code == expected, response.text
+        return response.json() if response.content else None
+
+    async def refused(self, status: int, method: str, path: str, **kwargs: Any) -> None:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code == status, (method, path, response.text)
+
+    async def contact(self, first: str = "Grace", last: str = "Hopper") -> str:
+        created = await self.ok(
+            "POST", "/contacts", 201, json={"first_name": first, "last_name": last}
+        )
+        return str(created["id"])
 
 
 async def publish(kafka: str, topic: str, event: Event | bytes, *, master: str = "T0000001",

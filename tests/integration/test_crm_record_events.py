@@ -15,42 +15,21 @@ from contracts.api.records import MAX_DOCUMENT_BYTES
 from services.contacts import records
 from services.runtime.caller import Caller
 from services.runtime.db import Database
-from tests.integration.conftest import RunningService, a_master, eventually, read_keyed
+from tests.integration.conftest import (
+    PDF_BYTES,
+    Book,
+    RunningService,
+    a_master,
+    eventually,
+    read_keyed,
+)
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 RECORD_EVENTS = {
     "crm.note_changed": "note_id",
     "crm.task_changed": "task_id",
     "crm.calendar_event_changed": "event_id",
     "crm.document_changed": "document_id",
 }
-
-
-class Book:
-    """One master's view of the service."""
-
-    def __init__(self, service: RunningService, user: str = "u-ada") -> None:
-        self.service = service
-        self.master = a_master()
-        self.headers = service.as_master(self.master, user)
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return await self.service.http.request(method, path, headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, expected: int = 200, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code == expected, response.text
-        return response.json() if response.content else None
-
-    async def refused(self, status: int, method: str, path: str, **kwargs: Any) -> None:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code == status, (method, path, response.text)
-
-    async def contact(self, first: str = "Grace", last: str = "Hopper") -> str:
-        created = await self.ok(
-            "POST", "/contacts", 201, json={"first_name": first, "last_name": last}
-        )
-        return str(created["id"])
 
 
 async def record_events(kafka: str, *masters: str) -> list[dict[str, Any]]:

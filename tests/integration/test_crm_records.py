@@ -18,34 +18,14 @@ from contracts.api.records import MAX_DOCUMENT_BYTES
 from services.contacts.reminders import remind_due_tasks
 from services.contacts.store.records import reassign_contact
 from services.runtime.db import Database
-from tests.integration.conftest import RunningService, a_master, eventually, read_topic
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class Book:
-    """One master's view of the service."""
-
-    def __init__(
-        self, service: RunningService, master: str | None = None, user: str = "u-ada"
-    ) -> None:
-        self.service = service
-        self.master = master or a_master()
-        self.headers = service.as_master(self.master, user)
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return await self.service.http.request(method, path, headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, expected: int = 200, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code == expected, response.text
-        return response.json() if response.content else None
-
-    async def contact(self, first: str = "Grace", last: str = "Hopper") -> str:
-        created = await self.ok(
-            "POST", "/contacts", 201, json={"first_name": first, "last_name": last}
-        )
-        return str(created["id"])
+from tests.integration.conftest import (
+    PDF_BYTES,
+    Book,
+    RunningService,
+    a_master,
+    eventually,
+    read_topic,
+)
 
 
 def iso(moment: datetime) -> str:

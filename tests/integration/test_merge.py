@@ -9,26 +9,21 @@ from typing import Any
 
 from contracts import topics
 from contracts.accounts import AccountType, Applicant, ApplicationStage, ApplicationStatusChanged
-from tests.integration.conftest import RunningService, a_master, eventually, publish, read_topic
+from tests.integration.conftest import (
+    PDF_BYTES,
+    Book,
+    RunningService,
+    eventually,
+    publish,
+    read_topic,
+)
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-
-class Book:
-    """One master's view of the contacts service."""
+class MergeBook(Book):
+    """One master's view of the contacts service, as the user who merges."""
 
     def __init__(self, service: RunningService, master: str | None = None) -> None:
-        self.service = service
-        self.master = master or a_master()
-        self.headers = service.as_master(self.master, "u-merger")
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return await self.service.http.request(method, path, headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, expected: int = 200, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code == expected, response.text
-        return response.json() if response.content else None
+        super().__init__(service, master, user="u-merger")
 
     async def prospect(self, first: str, last: str, **fields: str) -> dict[str, Any]:
         body = {"first_name": first, "last_name": last, **fields}
@@ -46,7 +41,7 @@ async def statistics_total_is(analytics: RunningService, master: str, expected: 
 async def test_a_merge_takes_the_union_moves_the_records_and_removes_the_duplicate(
     contacts_service: RunningService, analytics_service: RunningService, kafka_bootstrap: str
 ) -> None:
-    book = Book(contacts_service)
+    book = MergeBook(contacts_service)
     kept = await book.prospect("Jane", "Doe", email="jane@example.com")
     twin = await book.prospect("Jane", "Doe", email="jdoe@example.org", phone="+1 201 555 0123")
     await book.ok(
@@ -159,7 +154,7 @@ async def test_a_merge_takes_the_union_moves_the_records_and_removes_the_duplica
 async def test_suggestions_find_shared_emails_phones_and_similar_names_only(
     contacts_service: RunningService,
 ) -> None:
-    book = Book(contacts_service)
+    book = MergeBook(contacts_service)
     same_email = [
         await book.prospect("Robert", "Miles", email="bob.miles@example.com"),
         await book.prospect("Bob", "Myles", email="BOB.MILES@example.com"),
@@ -174,7 +169,7 @@ async def test_suggestions_find_shared_emails_phones_and_similar_names_only(
     ]
     await book.prospect("Marie", "Curie", email="marie@example.com")
     await book.prospect("Niels", "Bohr", phone="+1 201 555 0177")
-    other_master = Book(contacts_service)
+    other_master = MergeBook(contacts_service)
     await other_master.prospect("Marie", "Curie", email="marie@example.com")
 
     suggestions = await book.ok("GET", "/contacts/duplicates")
@@ -207,7 +202,7 @@ async def test_suggestions_find_shared_emails_phones_and_similar_names_only(
 
 
 async def test_another_masters_records_are_not_found(contacts_service: RunningService) -> None:
-    mine, theirs = Book(contacts_service), Book(contacts_service)
+    mine, theirs = MergeBook(contacts_service), MergeBook(contacts_service)
     kept = await mine.prospect("Ada", "Lovelace")
     foreign = await theirs.prospect("Ada", "Lovelace")
 
@@ -226,7 +221,7 @@ async def test_another_masters_records_are_not_found(contacts_service: RunningSe
 async def test_clients_closed_records_and_bad_requests_are_refused(
     contacts_service: RunningService, kafka_bootstrap: str
 ) -> None:
-    book = Book(contacts_service)
+    book = MergeBook(contacts_service)
     prospect = await book.prospect("Pat", "Doe")
     closed = await book.prospect("Pat", "Doe")
     await book.ok("POST", f"/contacts/{closed['id']}/close", json={"version": closed["version"]})
