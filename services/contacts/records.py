@@ -10,7 +10,7 @@ saved nor published. A record is always attached to a contact of the caller's ma
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -129,6 +129,26 @@ async def _publish_deleted(uow: UnitOfWork, caller: Caller, record: Record) -> N
     await _publish(uow, caller, next_version(record), deleted=True)
 
 
+RemovableT = TypeVar("RemovableT", Note, Task, CalendarEvent, Document)
+
+
+async def _remove(
+    uow: UnitOfWork,
+    caller: Caller,
+    record_id: UUID,
+    what: str,
+    get: Callable[..., Awaitable[RemovableT | None]],
+    delete: Callable[[AsyncSession, str, UUID], Awaitable[object]],
+) -> RemovableT:
+    """Delete one of the caller's records and publish its last state as deleted."""
+    record = _found(
+        await get(uow.session, caller.master_account_id, record_id, for_update=True), what
+    )
+    await delete(uow.session, caller.master_account_id, record_id)
+    await _publish_deleted(uow, caller, record)
+    return record
+
+
 # Notes
 
 
@@ -162,12 +182,7 @@ async def change_note(uow: UnitOfWork, caller: Caller, note_id: UUID, body: str)
 
 
 async def remove_note(uow: UnitOfWork, caller: Caller, note_id: UUID) -> None:
-    note = _found(
-        await store.get_note(uow.session, caller.master_account_id, note_id, for_update=True),
-        "note",
-    )
-    await store.delete_note(uow.session, caller.master_account_id, note_id)
-    await _publish_deleted(uow, caller, note)
+    await _remove(uow, caller, note_id, "note", store.get_note, store.delete_note)
 
 
 # Tasks / workflows
@@ -213,12 +228,7 @@ async def change_task(
 
 
 async def remove_task(uow: UnitOfWork, caller: Caller, task_id: UUID) -> None:
-    task = _found(
-        await store.get_task(uow.session, caller.master_account_id, task_id, for_update=True),
-        "task",
-    )
-    await store.delete_task(uow.session, caller.master_account_id, task_id)
-    await _publish_deleted(uow, caller, task)
+    await _remove(uow, caller, task_id, "task", store.get_task, store.delete_task)
 
 
 # Calendar events
@@ -256,12 +266,7 @@ async def change_event(
 
 
 async def remove_event(uow: UnitOfWork, caller: Caller, event_id: UUID) -> None:
-    event = _found(
-        await store.get_event(uow.session, caller.master_account_id, event_id, for_update=True),
-        "event",
-    )
-    await store.delete_event(uow.session, caller.master_account_id, event_id)
-    await _publish_deleted(uow, caller, event)
+    await _remove(uow, caller, event_id, "event", store.get_event, store.delete_event)
 
 
 # Documents
@@ -321,15 +326,9 @@ async def read_document(
 
 async def remove_document(uow: UnitOfWork, caller: Caller, document_id: UUID) -> Document:
     """Delete the row; the caller discards the bytes from the document's store after commit."""
-    document = _found(
-        await store.get_document(
-            uow.session, caller.master_account_id, document_id, for_update=True
-        ),
-        "document",
+    return await _remove(
+        uow, caller, document_id, "document", store.get_document, store.delete_document
     )
-    await store.delete_document(uow.session, caller.master_account_id, document_id)
-    await _publish_deleted(uow, caller, document)
-    return document
 
 
 # Merging duplicates
