@@ -44,10 +44,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.api.contacts import SortColumn
+from contracts.services import SERVICE_NAMES
 from deploy.simulator import CULTURES
 from deploy.stack import Stack, StackConfig
 from gateway.admin import create_user
-from gateway.settings import SERVICE_NAMES
 from services.runtime.settings import async_database_url
 
 MASTER = ("B1000001", "Benchmark Capital Advisors")

@@ -29,8 +29,10 @@ from typing import Any
 import asyncpg
 
 from deploy.infrastructure import EmbeddedPostgres, database_url_for
-from services.contacts.merge import suggest_duplicates
+from services.contacts.service_layer.merge import suggest_duplicates
+from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
 from services.runtime import migrations
+from services.runtime.caller import Caller
 from services.runtime.db import Database, _asyncpg_dsn, ensure_database
 
 MASTER, OTHER_MASTER = "B0000001", "B0000002"
@@ -110,13 +112,13 @@ async def run(server: str, prospects: int, runs: int, seed: int) -> dict[str, An
         )
     finally:
         await connection.close()
-    database = Database(url)
+    database = Database(url, unit_of_work=SqlContactsUnitOfWork)
     timings, clusters = [], 0
     try:
         for _ in range(runs):
             started = time.perf_counter()
-            async with database.read() as session:
-                _, clusters = await suggest_duplicates(session, MASTER, limit=20)
+            async with database.unit_of_work() as uow:
+                _, clusters = await suggest_duplicates(uow, Caller(MASTER, "bench"), limit=20)
             timings.append(time.perf_counter() - started)
     finally:
         await database.dispose()

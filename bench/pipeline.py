@@ -35,10 +35,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from contracts import topics
+from contracts.services import SERVICE_NAMES
 from deploy.demo import DEMO_MASTERS
 from deploy.simulator import BackOffice, SimulatedEvent, producer, send_all
 from deploy.stack import Stack, StackConfig
-from gateway.settings import SERVICE_NAMES
 from services.analytics.app import DEFINITION as ANALYTICS
 from services.contacts.app import DEFINITION as CONTACTS
 from services.runtime.settings import async_database_url

@@ -24,6 +24,7 @@ from typing import IO
 
 import httpx
 
+from contracts.services import SERVICE_NAMES, service_named
 from deploy.demo import DEMO_MASTERS, demo_password, demo_user, username_of
 from deploy.infrastructure import (
     EmbeddedBroker,
@@ -31,7 +32,6 @@ from deploy.infrastructure import (
     database_url_for,
     free_port,
 )
-from gateway.settings import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,7 +197,8 @@ class Stack:
             raise TimeoutError(
                 f"services not up after {timeout:.0f}s: {', '.join(sorted(waiting))}"
             )
-        return {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        return {service_named(name).url_variable: f"http://127.0.0.1:{port}"
+                for name, port in ports.items()}  # fmt: skip
 
     def _spawn_service(self, name: str) -> int:
         port = free_port()
@@ -206,9 +207,9 @@ class Stack:
             "SERVICE_NAME": name,
             "DATABASE_URL": self.database_url(name),
             "HTTP_PORT": str(port),
-            **self._service_extras(name),
+            **self._portal_links_and_mail(),
         }
-        self._spawn(name, f"services.{name}", env)
+        self._spawn(name, service_named(name).module, env)
         return port
 
     @staticmethod
@@ -224,9 +225,9 @@ class Stack:
         """Where the embedded stack's outgoing email lands, one .eml file per message."""
         return self.run_dir / "mail"
 
-    def _service_extras(self, name: str) -> dict[str, str]:
-        if name != "contacts":
-            return {}
+    def _portal_links_and_mail(self) -> dict[str, str]:
+        """The same for every service (each reads what its settings declare): where links in
+        emails point, and where mail is captured when no SMTP server is configured."""
         application_url = os.environ.get("APPLICATION_URL") or f"{self.portal_url}/apply"
         extras = {"APPLICATION_URL": application_url}
         if not os.environ.get("SMTP_HOST"):

@@ -27,7 +27,7 @@ from gateway.auth.passwords import hash_password
 from gateway.settings import GatewaySettings
 from gateway.store import sessions, two_factor, users
 from services.runtime import migrations
-from services.runtime.db import Database, ensure_database
+from services.runtime.db import Database, UnitOfWork, ensure_database
 
 
 async def create_user(
@@ -45,7 +45,7 @@ async def create_user(
     """Create the master (or update its name) and the user; False if the username exists."""
     await ensure_database(database_url)
     await migrations.upgrade("gateway", database_url)
-    database = Database(database_url, pool_size=1)
+    database: Database[UnitOfWork] = Database(database_url, pool_size=1)
     try:
         async with database.unit_of_work() as uow:
             await users.ensure_master(
@@ -82,7 +82,7 @@ class UnknownUser(LookupError):
 
 async def _change_user(database_url: str, username: str, change: UserChange | None) -> int:
     """Apply ``change`` to the user and end all the user's sessions; how many were ended."""
-    database = Database(database_url, pool_size=1)
+    database: Database[UnitOfWork] = Database(database_url, pool_size=1)
     try:
         async with database.unit_of_work() as uow:
             user = await users.by_username(uow.session, username)

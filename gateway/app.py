@@ -12,12 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from gateway import pages
 from gateway.api import routes
 from gateway.api.routes import health
-from gateway.clients import ServiceClients
-from gateway.pages.deps import LoginRequired, login_redirect
+from gateway.clients.http import ServiceClients
+from gateway.pages.deps import LoginRequired, ProfileForms, login_redirect
 from gateway.settings import GatewaySettings
 from services.runtime import migrations
 from services.runtime.broker import make_broker
-from services.runtime.db import Database, ensure_database
+from services.runtime.db import Database, UnitOfWork, ensure_database
 from services.runtime.logging import configure_logging
 from services.runtime.service import freeze_startup_objects
 from services.runtime.telemetry import configure_telemetry, instrument_http
@@ -27,9 +27,9 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()  # type: ignore[call-arg]
-    configure_logging(service="gateway", json_logs=_json_logs(settings), level=settings.log_level)
+    configure_logging(service="gateway", json_logs=settings.json_logs, level=settings.log_level)
     configure_telemetry(service="gateway", otlp_endpoint=settings.otel_exporter_otlp_endpoint)
-    database = Database(settings.database_url)
+    database: Database[UnitOfWork] = Database(settings.database_url)
     broker = make_broker(bootstrap_servers=settings.kafka_bootstrap_servers, service="gateway")
     clients = ServiceClients(settings)
 
@@ -59,6 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.database = database
     app.state.broker = broker
     app.state.clients = clients
+    app.state.profile_forms = ProfileForms()
 
     api = APIRouter(prefix=API_PREFIX)
     for module in routes.API_ROUTERS:
@@ -73,9 +74,3 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     instrument_http(app)
     return app
-
-
-def _json_logs(settings: GatewaySettings) -> bool:
-    if settings.log_format is None:
-        return settings.environment == "production"
-    return settings.log_format == "json"

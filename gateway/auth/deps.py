@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import hmac
+from http import HTTPMethod
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
 from gateway.auth import tokens
+from gateway.deps import DatabaseDep, SettingsDep
+from gateway.settings import GatewaySettings
 from gateway.store import sessions
 from gateway.store.sessions import SignedIn
 from gateway.store.users import User
+from services.runtime.db import Database
 
 SESSION_COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
 CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({HTTPMethod.GET, HTTPMethod.HEAD, HTTPMethod.OPTIONS})
 
 
 class NotAuthenticated(HTTPException):
@@ -40,17 +44,19 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
 
 
-async def _authenticated(request: Request) -> tuple[User | None, bool]:
+async def _authenticated(
+    request: Request, settings: GatewaySettings, database: Database
+) -> tuple[User | None, bool]:
     """(the user the request's token stands for, whether the token came from the cookie).
     The session is kept for ``signed_in``."""
     token, from_cookie = _token_of(request)
     if not token:
         return None, from_cookie
-    claims = tokens.read(token, key=request.app.state.settings.signing_key)
+    claims = tokens.read(token, key=settings.signing_key)
     if claims is None:
         return None, from_cookie
     # on every request: one query outside a transaction (no BEGIN/ROLLBACK round trips)
-    async with request.app.state.database.engine.connect() as connection:
+    async with database.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         found = await sessions.user_of(
             connection, session_id=claims.session_id, user_id=claims.user_id
@@ -67,15 +73,17 @@ def signed_in(request: Request) -> SignedIn:
     return session
 
 
-async def optional_user(request: Request) -> User | None:
+async def optional_user(
+    request: Request, settings: SettingsDep, database: DatabaseDep
+) -> User | None:
     """For pages: they check the CSRF token of their forms themselves."""
-    user, _ = await _authenticated(request)
+    user, _ = await _authenticated(request, settings, database)
     return user
 
 
-async def current_user(request: Request) -> User:
+async def current_user(request: Request, settings: SettingsDep, database: DatabaseDep) -> User:
     """For the API: a bearer token, or the portal's cookie plus the CSRF header on changes."""
-    user, from_cookie = await _authenticated(request)
+    user, from_cookie = await _authenticated(request, settings, database)
     if user is None:
         raise NotAuthenticated()
     if from_cookie and request.method not in SAFE_METHODS:

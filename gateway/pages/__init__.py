@@ -1,16 +1,21 @@
 """The portal's server-rendered pages; ``PAGE_ROUTERS`` lists them (areas last: a catch-all)."""
 
 from gateway.pages import (
+    agenda,
     areas,
     auth,
+    contact_record,
     contacts,
     dashboard,
+    documents,
+    events,
     groups,
     imports,
     invitations,
     merge,
-    records,
+    notes,
     settings,
+    workflows,
 )
 
 PAGE_ROUTERS = (
@@ -21,7 +26,12 @@ PAGE_ROUTERS = (
     invitations,  # /contacts/pending-tasks before /contacts/{contact_id}
     groups,
     contacts,
-    records,
+    contact_record,
+    events,
+    notes,
+    workflows,
+    documents,
+    agenda,
     settings,
     areas,
 )

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.api.deps import DatabaseDep
 from gateway.auth.deps import CSRF_COOKIE, SESSION_COOKIE, OptionalUser, signed_in
 from gateway.auth.login import (
     SecondFactorRequired,
@@ -21,6 +20,7 @@ from gateway.auth.login import (
     open_session,
 )
 from gateway.auth.two_factor import issue_pending_login, read_pending_login
+from gateway.deps import DatabaseDep, SettingsDep
 from gateway.pages.rendering import render
 from gateway.settings import GatewaySettings
 from gateway.store.users import User
@@ -53,11 +53,11 @@ async def login_page(request: Request, user: OptionalUser, next: str | None = No
 async def login_submit(
     request: Request,
     database: DatabaseDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form()] = "/dashboard",
 ) -> Response:
-    settings = request.app.state.settings
     try:
         user = await authenticate(
             database, settings, username=username, password=password, ip=client_ip(request)
@@ -77,12 +77,12 @@ async def login_submit(
 async def login_second_step(
     request: Request,
     database: DatabaseDep,
+    settings: SettingsDep,
     pending: Annotated[str, Form(max_length=2000)],
     code: Annotated[str, Form(max_length=16)],
     next: Annotated[str, Form()] = "/dashboard",
 ) -> Response:
     """The second step of a login: the proof that the password was right, and a code."""
-    settings = request.app.state.settings
     user_id = read_pending_login(pending, signing_key=settings.signing_key)
     if user_id is None:
         return _login_again(

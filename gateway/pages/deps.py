@@ -1,11 +1,13 @@
 """What a page needs before it starts: a logged-in user, a form whose CSRF token matches, the
 master's clock. Without a user a page sends the browser to the login page (``LoginRequired``,
-turned into that redirect by ``login_redirect``), before any form is read."""
+turned into that redirect by ``login_redirect``), before any form is read; and the profile's
+form description, kept between pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from time import monotonic
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +15,11 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from gateway.api.deps import DatabaseDep
+from contracts.api.contacts import ProfileForm
 from gateway.auth.deps import OptionalUser, check_csrf
+from gateway.clients import contacts
+from gateway.clients.http import ServiceClients
+from gateway.deps import DatabaseDep
 from gateway.pages.rendering import to_login
 from gateway.store import people
 from gateway.store.users import User
@@ -97,3 +102,27 @@ async def master_clock(user: PageUser, database: DatabaseDep) -> Clock:
 
 
 MasterClock = Annotated[Clock, Depends(master_clock)]
+
+
+class ProfileForms:
+    """The profile's form description: static per contacts release, so fetched when a page
+    first needs it and kept a few minutes."""
+
+    def __init__(self, seconds: float = 300.0) -> None:
+        self._seconds = seconds
+        self._kept: tuple[float, ProfileForm] | None = None
+
+    async def get(self, clients: ServiceClients, user: User) -> ProfileForm:
+        if self._kept and self._kept[0] > monotonic():
+            return self._kept[1]
+        form = await contacts.get_profile_form(clients, user)
+        self._kept = (monotonic() + self._seconds, form)
+        return form
+
+
+async def profile_forms(request: Request) -> ProfileForms:
+    forms: ProfileForms = request.app.state.profile_forms
+    return forms
+
+
+ProfileFormsDep = Annotated[ProfileForms, Depends(profile_forms)]

@@ -13,21 +13,21 @@ from pydantic import ValidationError
 from contracts.api.contacts import ContactListQuery, ContactPage
 from contracts.api.groups import (
     GroupCreate,
-    GroupList,
-    GroupOut,
+    GroupMembersChange,
     GroupUpdate,
     HouseholdCreate,
-    HouseholdList,
     HouseholdOut,
     HouseholdUpdate,
 )
 from contracts.crm import GroupVisibility
-from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.api.routes.groups import master_name
-from gateway.clients import ServiceClient
+from gateway.clients import contacts, groups
+from gateway.clients.http import ServiceClients
+from gateway.deps import ClientsDep, DatabaseDep
 from gateway.pages.deps import PageUser, SubmittedForm, checked_form
 from gateway.pages.forms import refusal_errors
 from gateway.pages.rendering import render
+from gateway.people import master_name
+from gateway.refusals import read_as
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +47,7 @@ NOTICES = {
 
 
 async def _search(
-    contacts: ServiceClient, user: User, text: str, *, group_id: UUID | None = None
+    clients: ServiceClients, user: User, text: str, *, group_id: UUID | None = None
 ) -> ContactPage | None:
     """Open contacts matching what was typed (of one group, if given)."""
     if not text.strip():
@@ -55,10 +55,7 @@ async def _search(
     params = ContactListQuery(
         q=text.strip()[:100], include_closed=False, page_size=SEARCH_RESULTS, group_id=group_id
     )
-    page = await contacts.json(
-        "GET", "/contacts", user, params=params.model_dump(mode="json", exclude_none=True)
-    )
-    return ContactPage.model_validate(page)
+    return await contacts.list_contacts(clients, user, params)
 
 
 # --- groups -------------------------------------------------------------------------------
@@ -72,18 +69,16 @@ async def groups_page(request: Request, user: PageUser, clients: ClientsDep) -> 
 async def _groups_view(
     request: Request,
     user: User,
-    clients: ClientsDep,
+    clients: ServiceClients,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    groups = GroupList.model_validate(await clients.contacts.json("GET", "/groups", user))
-    households = HouseholdList.model_validate(
-        await clients.contacts.json("GET", "/households", user)
-    )
+    listed = await groups.list_groups(clients, user)
+    households = await groups.list_households(clients, user)
     return render(
         request, "groups.html", user=user, active="groups", status_code=422 if errors else 200,
-        groups=groups.items, households=households.items, form=form or {}, errors=errors or {},
+        groups=listed.items, households=households.items, form=form or {}, errors=errors or {},
         notice=NOTICES.get(request.query_params.get("done", "")),
         visibilities=list(GroupVisibility),
     )  # fmt: skip
@@ -96,10 +91,10 @@ async def create_group(
     try:
         body = GroupCreate.model_validate({"name": form.get("name", ""),
                                            "visibility": form.get("visibility", "")})  # fmt: skip
-        created = await clients.contacts.json("POST", "/groups", user, json=body.model_dump())
+        created = await groups.create_group(clients, user, body)
     except (ValidationError, HTTPException) as error:
         return await _groups_view(request, user, clients, form=form, errors=refusal_errors(error))
-    return RedirectResponse(f"/groups/{created['id']}?done=group-created", status_code=303)
+    return RedirectResponse(f"/groups/{created.id}?done=group-created", status_code=303)
 
 
 @router.get("/groups/{group_id:uuid}")
@@ -112,24 +107,21 @@ async def group_page(
 async def _group_view(
     request: Request,
     user: User,
-    clients: ClientsDep,
+    clients: ServiceClients,
     group_id: UUID,
     *,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    group = GroupOut.model_validate(await clients.contacts.json("GET", f"/groups/{group_id}", user))
+    group = await groups.get_group(clients, user, group_id)
     try:
         page_number = max(1, min(int(request.query_params.get("page", "1")), 100_000))
     except ValueError:
         page_number = 1
     params = ContactListQuery(group_id=group_id, page=page_number, page_size=MEMBERS_PER_PAGE)
-    members = ContactPage.model_validate(
-        await clients.contacts.json("GET", "/contacts", user,
-                                    params=params.model_dump(mode="json", exclude_none=True))
-    )  # fmt: skip
+    members = await contacts.list_contacts(clients, user, params)
     add_query = request.query_params.get("add_q", "")
-    found = await _search(clients.contacts, user, add_query)
-    already = await _search(clients.contacts, user, add_query, group_id=group_id) if found else None
+    found = await _search(clients, user, add_query)
+    already = await _search(clients, user, add_query, group_id=group_id) if found else None
     return render(
         request, "group.html", user=user, active="groups", status_code=422 if errors else 200,
         group=group, members=members, add_query=add_query, found=found, errors=errors or {},
@@ -147,8 +139,7 @@ async def update_group(
     changes = {key: form[key] for key in ("name", "visibility") if form.get(key)}
     try:
         body = GroupUpdate.model_validate(changes)
-        await clients.contacts.json("PATCH", f"/groups/{group_id}", user,
-                                    json=body.model_dump(mode="json", exclude_unset=True))  # fmt: skip
+        await groups.update_group(clients, user, group_id, body)
     except (ValidationError, HTTPException) as error:
         return await _group_view(request, user, clients, group_id, errors=refusal_errors(error))
     return RedirectResponse(f"/groups/{group_id}?done=group-saved", status_code=303)
@@ -166,8 +157,8 @@ async def change_members(
         errors = {"": "Tick the contacts to " + ("remove." if action == "remove" else "add.")}
         return await _group_view(request, user, clients, group_id, errors=errors)
     try:
-        await clients.contacts.json("PATCH", f"/groups/{group_id}/members", user,
-                                    json={action: chosen})  # fmt: skip
+        change = read_as(GroupMembersChange, {action: chosen})
+        await groups.change_members(clients, user, group_id, change)
     except HTTPException as error:
         return await _group_view(request, user, clients, group_id, errors=refusal_errors(error))
     done = "members-removed" if action == "remove" else "members-added"
@@ -176,7 +167,7 @@ async def change_members(
 
 @router.post("/groups/{group_id:uuid}/delete", dependencies=[Depends(checked_form)])
 async def delete_group(group_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
-    await clients.contacts.call("DELETE", f"/groups/{group_id}", user)
+    await groups.delete_group(clients, user, group_id)
     return RedirectResponse("/groups?done=group-deleted", status_code=303)
 
 
@@ -207,37 +198,34 @@ async def create_household(
 ) -> Response:
     try:
         body = HouseholdCreate.model_validate(_household_body(form))
-        created = await clients.contacts.json(
-            "POST", "/households", user, json=body.model_dump(mode="json"),
-            params=await master_name(database, user),
-        )  # fmt: skip
+        created = await groups.create_household(
+            clients, user, body, master_name=await master_name(database, user)
+        )
     except (ValidationError, HTTPException) as error:
         return await _household_view(request, user, clients, None, form=form,
                                      errors=refusal_errors(error))  # fmt: skip
-    return RedirectResponse(f"/households/{created['id']}?done=household-created", status_code=303)
+    return RedirectResponse(f"/households/{created.id}?done=household-created", status_code=303)
 
 
 @router.get("/households/{household_id:uuid}")
 async def household_page(
     request: Request, household_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
-    household = HouseholdOut.model_validate(
-        await clients.contacts.json("GET", f"/households/{household_id}", user)
-    )
+    household = await groups.get_household(clients, user, household_id)
     return await _household_view(request, user, clients, household)
 
 
 async def _household_view(
     request: Request,
     user: User,
-    clients: ClientsDep,
+    clients: ServiceClients,
     household: HouseholdOut | None,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
     query = request.query_params.get("q", "") or str((form or {}).get("q", ""))
-    found = await _search(clients.contacts, user, query)
+    found = await _search(clients, user, query)
     known = {member.contact_id for member in household.members} if household else set()
     chosen = set(_household_body(form)["member_contact_ids"]) if form else set()
     return render(
@@ -264,15 +252,11 @@ async def update_household(
         body = HouseholdUpdate.model_validate(
             {key: value for key, value in changes.items() if value or key == "member_contact_ids"}
         )
-        await clients.contacts.json(
-            "PATCH", f"/households/{household_id}", user,
-            json=body.model_dump(mode="json", exclude_unset=True),
-            params=await master_name(database, user),
-        )  # fmt: skip
-    except (ValidationError, HTTPException) as error:
-        household = HouseholdOut.model_validate(
-            await clients.contacts.json("GET", f"/households/{household_id}", user)
+        await groups.update_household(
+            clients, user, household_id, body, master_name=await master_name(database, user)
         )
+    except (ValidationError, HTTPException) as error:
+        household = await groups.get_household(clients, user, household_id)
         return await _household_view(request, user, clients, household, form=form,
                                      errors=refusal_errors(error))  # fmt: skip
     return RedirectResponse(f"/households/{household_id}?done=household-saved", status_code=303)
@@ -280,5 +264,5 @@ async def update_household(
 
 @router.post("/households/{household_id:uuid}/dissolve", dependencies=[Depends(checked_form)])
 async def dissolve_household(household_id: UUID, user: PageUser, clients: ClientsDep) -> Response:
-    await clients.contacts.call("DELETE", f"/households/{household_id}", user)
+    await groups.dissolve_household(clients, user, household_id)
     return RedirectResponse("/groups?done=household-dissolved", status_code=303)

@@ -8,12 +8,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from contracts.api.transfers import ContactsUpload, ImportProblem, ImportReport
-from gateway.api.deps import ClientsDep
-from gateway.api.routes.imports import import_upload, read_upload
 from gateway.auth.deps import check_csrf
+from gateway.clients import transfers
+from gateway.deps import ClientsDep
 from gateway.pages.deps import PageUser
 from gateway.pages.rendering import render
 from gateway.store.users import User
+from gateway.uploads import read_import_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,9 +28,9 @@ async def import_page(request: Request, user: PageUser) -> Response:
 async def import_submit(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     upload: ContactsUpload | None = None
     try:
-        upload = await read_upload(request)
+        upload = await read_import_upload(request)
         check_csrf(request, upload.fields.get("csrf_token"))
-        report = await import_upload(clients, user, upload)
+        report = await transfers.import_contacts(clients, user, upload)
     except HTTPException as refused:
         if refused.status_code == 403:
             raise

@@ -12,20 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from contracts.accounts import AccountType
-from contracts.api.invitations import (
-    ApplicationView,
-    InvitationCreate,
-    InvitationList,
-    PendingTasksPage,
-    PendingTasksQuery,
-    token_master,
-)
+from contracts.api.invitations import InvitationCreate, PendingTasksQuery, token_master
 from contracts.crm import InvitationMethod
-from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.api.routes.groups import master_name
+from gateway.clients import contacts, invitations
+from gateway.clients.http import ServiceClients
+from gateway.deps import ClientsDep, DatabaseDep
 from gateway.pages.deps import CheckedForm, PageUser
 from gateway.pages.forms import refusal_errors
 from gateway.pages.rendering import render
+from gateway.people import master_name
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -57,21 +52,19 @@ async def invitations_page(
 async def _invitations_view(
     request: Request,
     user: User,
-    clients: ClientsDep,
+    clients: ServiceClients,
     contact_id: UUID,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    contact = await clients.contacts.json("GET", f"/contacts/{contact_id}", user)
-    listed = InvitationList.model_validate(
-        await clients.contacts.json("GET", f"/contacts/{contact_id}/invitations", user)
-    )
-    prospect = (contact.get("profile") or {}).get("prospect") or {}
-    account_type = contact.get("account_type") or prospect.get("account_type") or ""
+    contact = await contacts.get_contact(clients, user, contact_id)
+    listed = await invitations.list_invitations(clients, user, contact_id)
+    prospect = contact.profile.get("prospect") or {}
+    account_type = contact.account_type or prospect.get("account_type") or ""
     form = form or {
-        "method": "fully_electronic" if contact.get("email") else "semi_electronic",
-        "account_type": account_type,
+        "method": "fully_electronic" if contact.email else "semi_electronic",
+        "account_type": str(account_type),
     }
     return render(
         request, "invitations.html", user=user, active="contacts",
@@ -96,11 +89,9 @@ async def send_invitation(
     }
     try:
         body = InvitationCreate.model_validate({key: value or None for key, value in form.items()})
-        await clients.contacts.json(
-            "POST", f"/contacts/{contact_id}/invitations", user,
-            json=body.model_dump(mode="json", exclude_none=True),
-            params=await master_name(database, user),
-        )  # fmt: skip
+        await invitations.invite(
+            clients, user, contact_id, body, master_name=await master_name(database, user)
+        )
     except (ValidationError, HTTPException) as error:
         return await _invitations_view(request, user, clients, contact_id, form=form,
                                        errors=refusal_errors(error))  # fmt: skip
@@ -120,11 +111,7 @@ async def pending_tasks_page(request: Request, user: PageUser, clients: ClientsD
         )
     except ValidationError as error:
         raise HTTPException(400, error.errors(include_url=False, include_context=False)) from error
-    page = PendingTasksPage.model_validate(
-        await clients.contacts.json(
-            "GET", "/contacts/pending-tasks", user, params=params.model_dump(exclude_none=True)
-        )
-    )
+    page = await invitations.list_pending_tasks(clients, user, params)
     return render(
         request, "pending_tasks.html", user=user, active="contacts", params=params, page=page,
         shown=TASKS_SHOWN, pages=max(1, -(-page.total // page.page_size)),
@@ -150,9 +137,7 @@ async def application_page(request: Request, token: str, clients: ClientsDep) ->
     if applicant is None:
         return _link_problem(request, 404, "This invitation link is not valid.")
     try:
-        view = ApplicationView.model_validate(
-            await clients.contacts.json("GET", f"/applications/{token}", applicant)
-        )
+        view = await invitations.get_application(clients, applicant, token)
     except HTTPException as error:
         if error.status_code == 410:
             return _link_problem(request, 410, str(error.detail))

@@ -15,9 +15,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from contracts.api.contacts import ContactPage
-from contracts.api.merge import MAX_MERGED_RECORDS, DuplicateSuggestions, MergeRequest, MergeReview
-from gateway.api.deps import ClientsDep
+from contracts.api.contacts import ContactListQuery
+from contracts.api.merge import MAX_MERGED_RECORDS, DuplicatesQuery, MergeRequest
+from contracts.contacts import ContactKind
+from gateway.clients import contacts, merge
+from gateway.clients.http import ServiceClients
+from gateway.deps import ClientsDep
 from gateway.pages.deps import CheckedForm, PageUser
 from gateway.pages.rendering import render
 from gateway.store.users import User
@@ -35,15 +38,13 @@ async def merge_page(
     clients: ClientsDep,
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    suggestions = DuplicateSuggestions.model_validate(
-        await clients.contacts.json("GET", "/contacts/duplicates", user, params={"limit": 20})
-    )
+    suggestions = await merge.likely_duplicates(clients, user, DuplicatesQuery(limit=20))
     found = None
     if q.strip():
-        params = {"q": q.strip(), "kind": "prospect", "include_closed": "false", "page_size": 50}
-        found = ContactPage.model_validate(
-            await clients.contacts.json("GET", "/contacts", user, params=params)
+        prospects = ContactListQuery(
+            q=q.strip(), kind=ContactKind.PROSPECT, include_closed=False, page_size=50
         )
+        found = await contacts.list_contacts(clients, user, prospects)
     return render(
         request, "merge.html", user=user, active="contacts", suggestions=suggestions,
         q=q, found=found, max_records=MAX_MERGED_RECORDS,
@@ -86,16 +87,14 @@ async def merge_submit(
         messages = [f"{_where(item['loc'])}{item['msg']}" for item in error.errors()]
         return await _review(request, user, clients, ids, keep_id, choices, messages=messages)
     try:
-        merged = await clients.contacts.json(
-            "POST", "/contacts/merge", user, json=body.model_dump(mode="json")
-        )
+        merged = await merge.merge_contacts(clients, user, body)
     except HTTPException as refused:
         if refused.status_code >= 500:
             raise
         problems = _problems(refused.detail)
         return await _review(request, user, clients, ids, keep_id, choices, **problems)
     return RedirectResponse(
-        f"/contacts/merge/done?id={merged['id']}&merged={len(merged['merged_ids'])}",
+        f"/contacts/merge/done?id={merged.id}&merged={len(merged.merged_ids)}",
         status_code=303,
     )
 
@@ -104,7 +103,7 @@ async def merge_submit(
 async def merge_done(
     request: Request, user: PageUser, clients: ClientsDep, id: UUID, merged: int = 0
 ) -> Response:
-    contact = await clients.contacts.json("GET", f"/contacts/{id}", user)
+    contact = await contacts.get_contact(clients, user, id)
     return render(
         request, "merge_done.html", user=user, active="contacts", contact=contact, merged=merged
     )
@@ -113,7 +112,7 @@ async def merge_done(
 async def _review(
     request: Request,
     user: User,
-    clients: ClientsDep,
+    clients: ServiceClients,
     ids: list[str],
     keep_id: str,
     choices: dict[str, str] | None = None,
@@ -122,13 +121,8 @@ async def _review(
     field_errors: dict[str, str] | None = None,
 ) -> Response:
     """The review step; with ``messages``/``field_errors`` after a merge that did not go."""
-    params: dict[str, Any] = {"ids": list(dict.fromkeys(ids))}
-    if keep_id:
-        params["keep_id"] = keep_id
     try:
-        review = MergeReview.model_validate(
-            await clients.contacts.json("GET", "/contacts/merge/review", user, params=params)
-        )
+        review = await merge.review_merge(clients, user, list(dict.fromkeys(ids)), keep_id)
     except HTTPException as refused:
         if refused.status_code >= 500:
             raise

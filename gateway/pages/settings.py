@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.api.deps import DatabaseDep
 from gateway.auth import two_factor
 from gateway.auth.deps import signed_in
 from gateway.auth.login import client_ip
+from gateway.deps import DatabaseDep, SettingsDep
 from gateway.pages.deps import PageUser, checked_form
 from gateway.pages.rendering import render
+from gateway.settings import GatewaySettings
 from gateway.store.users import User
 from services.runtime.db import Database
 
@@ -43,29 +44,37 @@ async def setup(request: Request, user: PageUser, database: DatabaseDep) -> Resp
 
 @router.post("/settings/two-factor/enable", dependencies=[Depends(checked_form)])
 async def enable(
-    request: Request, user: PageUser, database: DatabaseDep, code: CodeField = ""
+    request: Request,
+    user: PageUser,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    code: CodeField = "",
 ) -> Response:
     enable_here = partial(two_factor.enable, session_id=signed_in(request).session_id)
-    return await _with_code(request, user, database, code, enable_here, "enabled")
+    return await _with_code(request, user, database, settings, code, enable_here, "enabled")
 
 
 @router.post("/settings/two-factor/disable", dependencies=[Depends(checked_form)])
 async def disable(
-    request: Request, user: PageUser, database: DatabaseDep, code: CodeField = ""
+    request: Request,
+    user: PageUser,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    code: CodeField = "",
 ) -> Response:
-    return await _with_code(request, user, database, code, two_factor.disable, "disabled")
+    return await _with_code(request, user, database, settings, code, two_factor.disable, "disabled")
 
 
 async def _with_code(
     request: Request,
     user: User,
     database: Database,
+    settings: GatewaySettings,
     code: str,
     change: Callable[..., Awaitable[None]],
     done: str,
 ) -> Response:
     """Turn two-factor authentication on or off, confirmed by a code from the user's app."""
-    settings = request.app.state.settings
     try:
         await change(database, settings, user, code, ip=client_ip(request))
     except HTTPException as refused:

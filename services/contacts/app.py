@@ -7,15 +7,20 @@ from dataclasses import replace
 from fastapi import FastAPI
 
 from contracts import topics
-from services.contacts import handlers, reminders
+from services.contacts import handlers
 from services.contacts.api import contacts, groups, invitations, merge, records, transfers
-from services.contacts.invitations import InvitationSender, InvitationSettings
+from services.contacts.service_layer.invitation_sender import InvitationSender
+from services.contacts.service_layer.reminders import run_reminders
+from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
+from services.contacts.settings import ContactsSettings
+from services.runtime.clock import Clock
 from services.runtime.mail import sender_address, transport_from_settings
 from services.runtime.service import ServiceDefinition, create_service
-from services.runtime.settings import ServiceSettings
 
 DEFINITION = ServiceDefinition(
     name="contacts",
+    settings=ContactsSettings,
+    unit_of_work=SqlContactsUnitOfWork,
     routers=[
         transfers.router,
         merge.router,
@@ -28,20 +33,28 @@ DEFINITION = ServiceDefinition(
         (topics.ACCOUNT_LIFECYCLE, handlers.LIFECYCLE_HANDLERS),
         (topics.ACCOUNT_VALUATIONS, handlers.VALUATION_HANDLERS),
     ],
-    background=(reminders.run,),
+    jobs=(run_reminders,),
 )
+"""The service as declared; ``create_app`` adds the invitation sender's job, which it builds
+from the settings (its mail transport)."""
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or ServiceSettings(service_name=DEFINITION.name)  # type: ignore[call-arg]
-    invitation_settings = InvitationSettings()
-    sender = InvitationSender(
+def invitation_sender(settings: ContactsSettings) -> InvitationSender:
+    return InvitationSender(
         transport_from_settings(settings),
         sender=sender_address(settings),
-        application_url=invitation_settings.application_url,
+        application_url=settings.application_url,
+        poll_seconds=settings.invitation_poll_seconds,
     )
-    definition = replace(DEFINITION, background=(*DEFINITION.background, sender.run))
-    app = create_service(definition, settings)
-    app.state.invitation_settings = invitation_settings
-    app.state.invitation_sender = sender
+
+
+def create_app(settings: ContactsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    if settings is None:
+        loaded = DEFINITION.load_settings()
+        assert isinstance(loaded, ContactsSettings)
+        settings = loaded
+    sender = invitation_sender(settings)
+    definition = replace(DEFINITION, jobs=(sender.run, *DEFINITION.jobs))
+    app = create_service(definition, settings, clock=clock)
+    app.state.invitation_sender = sender  # routes reach it through api/deps.py
     return app

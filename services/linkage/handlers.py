@@ -1,4 +1,6 @@
-"""Linkage Kafka handlers (registered in the composition root)."""
+"""Linkage' Kafka handler table: event type -> batch use case."""
+
+from __future__ import annotations
 
 from services.runtime.consumers import HandlerTable
 

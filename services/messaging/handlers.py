@@ -1,4 +1,6 @@
-"""Messaging Kafka handlers (registered in the composition root)."""
+"""Messaging' Kafka handler table: event type -> batch use case."""
+
+from __future__ import annotations
 
 from services.runtime.consumers import HandlerTable
 

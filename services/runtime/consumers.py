@@ -1,12 +1,16 @@
 """Subscribing a service's handlers to a topic, in batches: parse, claim in the inbox, apply, commit.
 
-Handlers are plain functions ``async def apply_x(event, envelope, uow) -> None`` registered in one
-table per service; they change state (and may publish through ``uow``) but never commit.
+Handlers are batch use cases ``async def apply_xs(deliveries, uow) -> None`` registered in one
+table per service (event type -> handler); they change state (and may publish through ``uow``) but
+never commit. A handler gets every claimed event of its type from one poll, in partition order, so
+it can apply them with one set-based statement; ``one_at_a_time`` adapts a per-event use case.
 
 A subscription reads up to ``MAX_RECORDS`` records at a time. Each record is parsed on its own, so
 a malformed one is dead-lettered alone. The batch's events are then applied in order in one
-transaction: one statement claims their ids in the inbox, the handler of each claimed event runs
-(an unclaimed one is a redelivery, or a repeat within the batch) and it commits once. Only then are
+transaction: one statement claims their ids in the inbox (an unclaimed one is a redelivery, or a
+repeat within the batch), the claimed events are cut into runs of consecutive events of one
+handler, each run goes to its handler, and it commits once. Runs, not one group per type: events of
+two types about one account (an application, then its opening) keep their order. Only then are
 the offsets committed (``AckPolicy.NACK_ON_ERROR``), so a crash before the commit redelivers the
 batch. If a handler fails, the batch is rolled back and its events are applied again one
 transaction each, in order, with the dead-letter policy's retries: a poison event is parked alone
@@ -15,24 +19,97 @@ and never blocks its partition.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from itertools import groupby
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, set_span_in_context
 
 from contracts.envelope import Envelope, Event
 from contracts.topics import Topic
-from services.runtime.db import Database, UnitOfWork
 from services.runtime.deadletter import MALFORMED, DeadLetters, dead_letters_of, describe
+from services.runtime.telemetry import within_trace
 
 log = structlog.get_logger(__name__)
+_tracer = trace.get_tracer(__name__)
 
-Handler = Callable[[Any, Envelope[Any], UnitOfWork], Awaitable[None]]
-HandlerTable = Mapping[type[Event], Handler]
+EventT = TypeVar("EventT", bound=Event)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[EventT]):
+    """One event handed to a handler, with the envelope it came in (master, time, ids) and the
+    trace it belongs to: an event published because of it (``uow.publish(...,
+    caused_by=delivery)``) continues that trace."""
+
+    event: EventT
+    envelope: Envelope[Any]
+    trace_context: Context | None = None
+
+
+BatchHandler = Callable[[Sequence[Delivery[Any]], Any], Awaitable[None]]
+HandlerTable = Mapping[type[Event], BatchHandler]
+EventHandler = Callable[[Any, Envelope[Any], Any], Awaitable[None]]
+
+
+def one_at_a_time(handler: EventHandler) -> BatchHandler:
+    """A batch handler applying ``handler(event, envelope, uow)`` to each delivery in order."""
+
+    async def apply_each(deliveries: Sequence[Delivery[Any]], uow: Any) -> None:
+        for delivery in deliveries:
+            with within_trace(delivery.trace_context):
+                await handler(delivery.event, delivery.envelope, uow)
+
+    apply_each.__name__ = apply_each.__qualname__ = getattr(handler, "__name__", "apply_each")
+    return apply_each
+
+
+@contextmanager
+def traced_deliveries(consumer: str, items: Sequence[Item]) -> Iterator[list[Delivery[Any]]]:
+    """The run's deliveries, each with a span of its own parented by the context its event
+    carried in the Kafka headers: one trace runs from the request that caused the event to this
+    consumer, although the batch is applied together."""
+    spans = []
+    deliveries = []
+    for item in items:
+        carried = propagate.extract(_text_headers(item.record))
+        span = _tracer.start_span(
+            f"{consumer} apply {item.envelope.type}", context=carried, kind=SpanKind.CONSUMER,
+            attributes={"messaging.message.id": str(item.envelope.event_id)},
+        )  # fmt: skip
+        spans.append(span)
+        deliveries.append(
+            Delivery(item.envelope.payload, item.envelope, set_span_in_context(span, carried))
+        )
+    try:
+        yield deliveries
+    finally:
+        for span in spans:
+            span.end()
+
+
+def _text_headers(record: Any) -> dict[str, str]:
+    return {
+        key: value.decode("utf-8", "replace")
+        for key, value in (getattr(record, "headers", None) or ())
+        if isinstance(value, bytes)
+    }
+
+
+class UnitsOfWork(Protocol):
+    """Where a subscription opens its transactions (a ``Database``, or a fake in unit tests)."""
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[Any]: ...
+
 
 MAX_RECORDS = 200  # per batch
 BATCH_TIMEOUT_MS = 50  # how long an idle subscription waits for records before polling again
@@ -41,7 +118,7 @@ BATCH_TIMEOUT_MS = 50  # how long an idle subscription waits for records before 
 class Item(NamedTuple):
     record: Any  # the Kafka ConsumerRecord
     envelope: Envelope[Any]
-    handler: Handler
+    handler: BatchHandler
 
 
 async def raw_records(message: StreamMessage[Any]) -> Any:
@@ -51,7 +128,7 @@ async def raw_records(message: StreamMessage[Any]) -> Any:
 
 def subscribe(
     broker: KafkaBroker,
-    database: Database,
+    database: UnitsOfWork,
     *,
     service: str,
     topic: Topic,
@@ -67,10 +144,14 @@ def subscribe(
     async def apply(items: Sequence[Item]) -> None:
         async with database.unit_of_work() as uow:
             fresh = await uow.claim_all(consumer, [item.envelope.event_id for item in items])
+            claimed: list[Item] = []
             for item in items:
                 if item.envelope.event_id in fresh:
                     fresh.discard(item.envelope.event_id)  # a repeat later in the batch is skipped
-                    await item.handler(item.envelope.payload, item.envelope, uow)
+                    claimed.append(item)
+            for handler, run in groupby(claimed, key=lambda item: item.handler):
+                with traced_deliveries(consumer, list(run)) as deliveries:
+                    await handler(deliveries, uow)
             await uow.commit()
 
     async def consume(records: Any) -> None:

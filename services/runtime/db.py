@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
 from contracts.envelope import Event
 from services.runtime import inbox, outbox
 from services.runtime.settings import async_database_url
+
+if TYPE_CHECKING:
+    from services.runtime.consumers import Delivery
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,7 +46,9 @@ def service_metadata() -> MetaData:
 class UnitOfWork:
     """One transaction: state changes, the events they publish, and the inbox claim commit together.
 
-    Rolls back unless :meth:`commit` is called.
+    Rolls back unless :meth:`commit` is called. A service subclasses it to hold its repositories
+    (built on ``session``), so its use cases reach storage only through the unit of work and its
+    unit tests can pass a fake one instead.
     """
 
     def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
@@ -59,13 +64,18 @@ class UnitOfWork:
         *,
         master_account_id: str,
         correlation_id: str | None = None,
+        caused_by: Delivery[Any] | None = None,
     ) -> None:
+        """Publish ``event`` when the transaction commits. An event published while applying
+        another names it in ``caused_by`` (a set-based handler, where no single event is the
+        current one), so the trace goes on from that event."""
         await outbox.add(
             self.session,
             topic,
             event,
             master_account_id=master_account_id,
             correlation_id=correlation_id,
+            trace_context=caused_by.trace_context if caused_by else None,
         )
         self._published += 1
 
@@ -87,8 +97,20 @@ class UnitOfWork:
         await self.session.rollback()
 
 
-class Database:
-    def __init__(self, url: str, *, pool_size: int = 15) -> None:
+UnitOfWorkT = TypeVar("UnitOfWorkT", bound=UnitOfWork)
+
+
+class Database(Generic[UnitOfWorkT]):
+    """A service's database; ``unit_of_work()`` opens the service's own kind of unit of work."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 15,
+        unit_of_work: Callable[[AsyncSession, asyncio.Event], UnitOfWorkT] = UnitOfWork,  # type: ignore[assignment]
+    ) -> None:
+        self._new_unit_of_work = unit_of_work
         self.url = async_database_url(url)
         # No overflow: under a burst, requests wait for one of the pool's connections instead
         # of opening (and closing again) a connection each, which costs the server a backend
@@ -103,14 +125,23 @@ class Database:
         self.outbox_signal = asyncio.Event()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWorkT]:
+        """A transaction that rolls back unless the block commits it."""
         async with self.sessions() as session:
-            uow = UnitOfWork(session, self.outbox_signal)
+            uow = self._new_unit_of_work(session, self.outbox_signal)
             try:
                 yield uow
             finally:
                 if not uow._committed:
                     await uow.rollback()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWorkT]:
+        """A unit of work that commits when the block ends without an error (a route's
+        transaction: the use case changes, the route commits by leaving the block)."""
+        async with self.unit_of_work() as uow:
+            yield uow
+            await uow.commit()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -28,7 +28,7 @@ from typing import Protocol
 import structlog
 from pydantic import SecretStr
 
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import MailSettings
 
 log = structlog.get_logger(__name__)
 
@@ -166,11 +166,11 @@ class CapturingTransport:
         os.replace(temporary, self.directory / f"{time.time_ns()}-{name or 'message'}.eml")
 
 
-def sender_address(settings: ServiceSettings) -> str:
+def sender_address(settings: MailSettings) -> str:
     return settings.mail_from or LOCAL_SENDER
 
 
-def transport_from_settings(settings: ServiceSettings) -> MailTransport:
+def transport_from_settings(settings: MailSettings) -> MailTransport:
     if not settings.smtp_host:
         if settings.environment == "production":
             log.warning("SMTP_HOST is not set: outgoing email is captured, not delivered")

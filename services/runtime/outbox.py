@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import structlog
 from opentelemetry import propagate
+from opentelemetry.context import Context
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -34,6 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from contracts.envelope import Envelope, Event
+from services.runtime.telemetry import within_trace
 
 log = structlog.get_logger(__name__)
 
@@ -59,11 +61,14 @@ def define_table(metadata: MetaData) -> Table:
 _TABLE = define_table(MetaData())
 
 
-def message_headers(envelope: Envelope[Any]) -> dict[str, str]:
+def message_headers(
+    envelope: Envelope[Any], trace_context: Context | None = None
+) -> dict[str, str]:
     headers = {"event-type": envelope.type, "content-type": "application/json"}
     if envelope.correlation_id:
         headers["correlation_id"] = envelope.correlation_id
-    propagate.inject(headers)  # the trace of the request that caused the event continues
+    # the trace of the request (or of the event) that caused this event continues
+    propagate.inject(headers, context=trace_context)
     return headers
 
 
@@ -74,6 +79,7 @@ async def add(
     *,
     master_account_id: str,
     correlation_id: str | None = None,
+    trace_context: Context | None = None,
 ) -> None:
     envelope = Envelope.wrap(
         event, master_account_id=master_account_id, correlation_id=correlation_id
@@ -83,7 +89,7 @@ async def add(
             topic=topic,
             key=event.partition_key(),
             envelope=envelope.model_dump(mode="json"),
-            headers=message_headers(envelope),
+            headers=message_headers(envelope, trace_context),
         )
     )
 
@@ -167,12 +173,15 @@ class OutboxRelay:
 
         async def publish_sequentially(same_key: list[Any]) -> None:
             for row in same_key:
-                await self._publish(
-                    json.dumps(row.envelope).encode(),
-                    topic=row.topic,
-                    key=row.key.encode() if row.key is not None else None,
-                    headers=dict(row.headers),
-                )
+                # published inside the context saved with the row: the broker's telemetry
+                # then continues the request's trace instead of starting a new one
+                with within_trace(propagate.extract(row.headers)):
+                    await self._publish(
+                        json.dumps(row.envelope).encode(),
+                        topic=row.topic,
+                        key=row.key.encode() if row.key is not None else None,
+                        headers=dict(row.headers),
+                    )
 
         await asyncio.gather(*(publish_sequentially(group) for group in by_key.values()))
 

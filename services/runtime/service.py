@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -15,12 +15,15 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.topics import Topic
 from services.runtime import migrations
 from services.runtime.broker import ensure_topics, make_broker
+from services.runtime.clock import Clock, SystemClock
 from services.runtime.consumers import HandlerTable, subscribe
-from services.runtime.db import Database, ensure_database
+from services.runtime.db import Database, UnitOfWork, ensure_database
+from services.runtime.http_errors import install_error_handler
 from services.runtime.logging import configure_logging
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -29,12 +32,35 @@ from services.runtime.telemetry import configure_telemetry, instrument_http
 log = structlog.get_logger(__name__)
 
 
-@dataclass
-class ServiceDefinition:
+@dataclass(frozen=True)
+class ServiceContext:
+    """What a service's routes and background jobs are handed: built once per process."""
+
     name: str
+    settings: ServiceSettings
+    database: Database[Any]
+    broker: KafkaBroker
+    clock: Clock
+
+
+Job = Callable[[ServiceContext], Coroutine[Any, Any, None]]
+"""A background job: runs for the life of the process (cancelled at shutdown)."""
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """A service as its composition root declares it."""
+
+    name: str
+    settings: type[ServiceSettings] = ServiceSettings
+    unit_of_work: Callable[[AsyncSession, asyncio.Event], UnitOfWork] = UnitOfWork
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[tuple[Topic, HandlerTable]] = ()
-    background: Sequence[Callable[[Database, KafkaBroker], Any]] = field(default_factory=tuple)
+    jobs: Sequence[Job] = field(default_factory=tuple)
+
+    def load_settings(self, **overrides: Any) -> ServiceSettings:
+        """The service's settings from the environment (``overrides`` win), built once."""
+        return self.settings(**{"service_name": self.name, **overrides})
 
 
 def kafka_publisher(broker: KafkaBroker) -> Any:
@@ -47,17 +73,21 @@ def kafka_publisher(broker: KafkaBroker) -> Any:
 
 
 def create_service(
-    definition: ServiceDefinition, settings: ServiceSettings | None = None
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    settings = settings or ServiceSettings(service_name=definition.name)  # type: ignore[call-arg]
+    settings = settings or definition.load_settings()
     configure_logging(
         service=definition.name, json_logs=settings.json_logs, level=settings.log_level
     )
     configure_telemetry(service=definition.name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
-    database = Database(settings.database_url)
+    database: Database[Any] = Database(settings.database_url, unit_of_work=definition.unit_of_work)
     broker = make_broker(
         bootstrap_servers=settings.kafka_bootstrap_servers, service=definition.name
     )
+    context = ServiceContext(definition.name, settings, database, broker, clock or SystemClock())
     for topic, handlers in definition.subscriptions:
         subscribe(broker, database, service=definition.name, topic=topic, handlers=handlers,
                   group_prefix=settings.kafka_group_prefix)  # fmt: skip
@@ -75,7 +105,10 @@ def create_service(
             poll_seconds=settings.outbox_poll_seconds,
         )
         tasks = [asyncio.create_task(relay.run_forever(), name="outbox-relay")]
-        tasks += [asyncio.create_task(job(database, broker)) for job in definition.background]
+        tasks += [
+            asyncio.create_task(job(context), name=getattr(job, "__name__", "job"))
+            for job in definition.jobs
+        ]
         freeze_startup_objects()
         log.info("service started", port=settings.http_port)
         try:
@@ -88,11 +121,10 @@ def create_service(
             await database.dispose()
 
     app = FastAPI(title=f"Advisor Portal — {definition.name}", lifespan=lifespan)
-    app.state.settings = settings
-    app.state.database = database
-    app.state.broker = broker
-    app.state.service_name = definition.name
+    app.state.context = context
+    app.state.settings = settings  # the caller check reads the internal token here
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
+    install_error_handler(app)
     for router in definition.routers:
         app.include_router(router)
     instrument_http(app)
@@ -108,14 +140,15 @@ def freeze_startup_objects() -> None:
 
 
 async def _health(request: Request) -> JSONResponse:
+    context: ServiceContext = request.app.state.context
     checks: dict[str, str] = {}
     try:
-        await asyncio.wait_for(request.app.state.database.ping(), 3)
+        await asyncio.wait_for(context.database.ping(), 3)
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"down: {type(error).__name__}"
     try:
-        alive = await request.app.state.broker.ping(timeout=3)
+        alive = await context.broker.ping(timeout=3)
         checks["broker"] = "ok" if alive else "down"
     except Exception as error:
         checks["broker"] = f"down: {type(error).__name__}"
@@ -123,20 +156,30 @@ async def _health(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "status": "ok" if healthy else "down",
-            "service": request.app.state.service_name,
+            "service": context.name,
             "checks": checks,
         },
         status_code=200 if healthy else 503,
     )
 
 
-async def get_database(request: Request) -> Database:
-    # async: FastAPI runs a plain-def dependency in a worker thread, on every request
-    database: Database = request.app.state.database
-    return database
+# async: FastAPI runs a plain-def dependency in a worker thread, on every request
+async def get_context(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.context
+    return context
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
+async def get_database(request: Request) -> Database[Any]:
+    return (await get_context(request)).database
+
+
+async def get_clock(request: Request) -> Clock:
+    return (await get_context(request)).clock
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+DatabaseDep = Annotated[Database[Any], Depends(get_database)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 SERVER_KEEP_ALIVE_SECONDS = 30
@@ -147,7 +190,7 @@ a request never goes out on a connection the service is closing at that very mom
 def run(app_factory: Callable[[], FastAPI]) -> None:
     """Entry point of ``python -m services.<name>``."""
     app = app_factory()
-    settings: ServiceSettings = app.state.settings
+    settings: ServiceSettings = app.state.context.settings
     uvicorn.run(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False,
         timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,

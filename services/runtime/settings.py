@@ -1,4 +1,10 @@
-"""Settings every service process reads from its environment."""
+"""Settings every process reads from its environment: one class per service, built once.
+
+``ProcessSettings`` holds what the gateway and every service share (environment, logging,
+telemetry, broker, the internal token); ``ServiceSettings`` adds what a service process needs;
+``MailSettings`` is mixed into the settings of a service that sends email. A service declares
+its own subclass in ``services/<name>/settings.py`` and its composition root builds it once.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +17,54 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_INTERNAL_TOKEN = "local-only-internal-token"  # noqa: S105 - refused outside local
 
 
-class ServiceSettings(BaseSettings):
+class ProcessSettings(BaseSettings):
+    """What every process of the platform reads, the gateway included."""
+
     model_config = SettingsConfigDict(extra="ignore")
 
-    service_name: str = Field(description="the service's noun; also its consumer group")
     environment: Literal["local", "production"] = "local"
-    database_url: str = Field(description="this service's own database (SQLAlchemy URL)")
+    database_url: str = Field(description="this process's own database (SQLAlchemy URL)")
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_partitions: int = Field(default=3, ge=1, description="partitions of topics this creates")
-    kafka_group_prefix: str = Field(
-        default="", max_length=100, description="prefix of consumer group ids (one per deployment)"
-    )
     http_host: str = "127.0.0.1"
-    http_port: int = 8100
     internal_token: SecretStr = SecretStr(LOCAL_INTERNAL_TOKEN)
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_internal_token(self) -> Self:
+        if (
+            self.environment != "local"
+            and self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN
+        ):
+            raise ValueError("INTERNAL_TOKEN must be set to a secret outside local environments")
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is None:
+            return self.environment == "production"
+        return self.log_format == "json"
+
+
+class ServiceSettings(ProcessSettings):
+    """A service process: its HTTP API, its subscriptions and its outbox relay."""
+
+    service_name: str = Field(description="the service's noun; also its consumer group")
+    kafka_partitions: int = Field(default=3, ge=1, description="partitions of topics this creates")
+    kafka_group_prefix: str = Field(
+        default="", max_length=100, description="prefix of consumer group ids (one per deployment)"
+    )
+    http_port: int = 8100
     outbox_poll_seconds: float = 0.5
-    # outgoing email (services/runtime/mail.py): SMTP when SMTP_HOST is set, else captured
+
+
+class MailSettings(BaseSettings):
+    """Outgoing email (services/runtime/mail.py): SMTP when SMTP_HOST is set, else captured."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Literal["local", "production"] = "local"
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
@@ -43,15 +78,6 @@ class ServiceSettings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_unsafe_secrets(self) -> Self:
-        if (
-            self.environment != "local"
-            and self.internal_token.get_secret_value() == LOCAL_INTERNAL_TOKEN
-        ):
-            raise ValueError("INTERNAL_TOKEN must be set to a secret outside local environments")
-        return self
-
-    @model_validator(mode="after")
     def _mail_is_complete(self) -> Self:
         if not self.smtp_host:
             return self
@@ -61,12 +87,6 @@ class ServiceSettings(BaseSettings):
         if self.smtp_username and not encrypted and self.environment != "local":
             raise ValueError("SMTP credentials need SMTP_STARTTLS or SMTP_SSL outside local")
         return self
-
-    @property
-    def json_logs(self) -> bool:
-        if self.log_format is None:
-            return self.environment == "production"
-        return self.log_format == "json"
 
 
 def async_database_url(url: str) -> str:

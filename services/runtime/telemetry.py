@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -21,9 +25,11 @@ def configure_telemetry(*, service: str, otlp_endpoint: str | None) -> TracerPro
         return provider
     # Without an exporter spans are not recorded, but every span still has its ids, so trace
     # ids still cross HTTP and Kafka and still label the logs.
+    # A caller that sends a sampled traceparent is followed even without an exporter here: its
+    # spans reach whatever processor is installed (a test's in-memory exporter).
     provider = TracerProvider(
         resource=Resource.create({"service.name": service}),
-        sampler=ParentBased(ALWAYS_ON) if otlp_endpoint else ALWAYS_OFF,
+        sampler=ParentBased(ALWAYS_ON if otlp_endpoint else ALWAYS_OFF),
     )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -42,3 +48,17 @@ def instrument_http(app: Any) -> None:
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
     HTTPXClientInstrumentor().instrument()
+
+
+@contextmanager
+def within_trace(saved: Context | None) -> Iterator[None]:
+    """Run the block inside ``saved`` (a context extracted from an outbox row or a Kafka
+    record), so the spans it starts and the events it publishes continue that trace."""
+    if saved is None:
+        yield
+        return
+    token = otel_context.attach(saved)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)

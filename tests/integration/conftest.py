@@ -18,7 +18,8 @@ from fastapi import FastAPI
 
 from contracts.envelope import Envelope, Event
 from deploy.infrastructure import database_url_for
-from services.runtime.settings import LOCAL_INTERNAL_TOKEN, ServiceSettings
+from services.runtime.service import ServiceDefinition
+from services.runtime.settings import LOCAL_INTERNAL_TOKEN
 
 pytestmark = pytest.mark.integration
 
@@ -38,11 +39,10 @@ class RunningService:
 
 
 @asynccontextmanager
-async def running(create_app: Callable[[ServiceSettings], FastAPI], name: str,
+async def running(create_app: Callable[..., FastAPI], definition: ServiceDefinition,
                   kafka: str, database_url: str) -> AsyncIterator[RunningService]:  # fmt: skip
-    settings = ServiceSettings(service_name=name, database_url=database_url,
-                               kafka_bootstrap_servers=kafka, outbox_poll_seconds=0.2,
-                               kafka_group_prefix=GROUP_PREFIX)  # fmt: skip
+    settings = definition.load_settings(database_url=database_url, kafka_bootstrap_servers=kafka,
+                                        outbox_poll_seconds=0.2, kafka_group_prefix=GROUP_PREFIX)  # fmt: skip
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -58,9 +58,9 @@ def unique_database(server: str, owner: str) -> str:
 async def contacts_service(
     kafka_bootstrap: str, postgres_server: str
 ) -> AsyncIterator[RunningService]:
-    from services.contacts.app import create_app
+    from services.contacts.app import DEFINITION, create_app
 
-    async with running(create_app, "contacts", kafka_bootstrap,
+    async with running(create_app, DEFINITION, kafka_bootstrap,
                        unique_database(postgres_server, "contacts")) as service:  # fmt: skip
         yield service
 
@@ -69,9 +69,9 @@ async def contacts_service(
 async def analytics_service(
     kafka_bootstrap: str, postgres_server: str
 ) -> AsyncIterator[RunningService]:
-    from services.analytics.app import create_app
+    from services.analytics.app import DEFINITION, create_app
 
-    async with running(create_app, "analytics", kafka_bootstrap,
+    async with running(create_app, DEFINITION, kafka_bootstrap,
                        unique_database(postgres_server, "analytics")) as service:  # fmt: skip
         yield service
 

@@ -4,6 +4,8 @@ and a malformed record or a redelivered event in a batch changes nothing for the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -11,13 +13,20 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from contracts import topics
-from contracts.accounts import AccountType, Applicant, ApplicationStage, ApplicationStatusChanged
+from contracts.accounts import (
+    AccountType,
+    Applicant,
+    ApplicationStage,
+    ApplicationStatusChanged,
+    NetAssetValueReported,
+)
 from contracts.envelope import Envelope
-from services.runtime.db import Database
+from services.runtime.db import Database, UnitOfWork
 from tests.integration.conftest import RunningService, a_master, eventually, read_topic
 
 LIFECYCLE = topics.ACCOUNT_LIFECYCLE.name
 CONSUMER = f"contacts.{LIFECYCLE}"
+VALUATIONS = topics.ACCOUNT_VALUATIONS.name
 
 
 def application(master: str, account: str, stage: ApplicationStage) -> Envelope[Any]:
@@ -38,13 +47,13 @@ def record(envelope: Envelope[Any]) -> Record:
 
 
 async def send_all(
-    kafka: str, records: Sequence[Record], partition: int | None = None
+    kafka: str, records: Sequence[Record], partition: int | None = None, topic: str = LIFECYCLE
 ) -> list[Any]:
     """Publish without waiting for each delivery, as the back office does; their metadata."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=False, linger_ms=5)
     await producer.start()
     try:
-        sent = [await producer.send(LIFECYCLE, v, key=k, headers=h, partition=partition)
+        sent = [await producer.send(topic, v, key=k, headers=h, partition=partition)
                 for k, v, h in records]  # fmt: skip
         await producer.flush()
         return [await delivery for delivery in sent]
@@ -53,7 +62,7 @@ async def send_all(
 
 
 async def query(service: RunningService, sql: str, **params: Any) -> list[Any]:
-    database = Database(service.database_url, pool_size=1)
+    database: Database[UnitOfWork] = Database(service.database_url, pool_size=1)
     try:
         async with database.read() as session:
             return list((await session.execute(text(sql), params)).all())
@@ -61,9 +70,9 @@ async def query(service: RunningService, sql: str, **params: Any) -> list[Any]:
         await database.dispose()
 
 
-async def claimed(service: RunningService, ids: Sequence[UUID]) -> int:
+async def claimed(service: RunningService, ids: Sequence[UUID], consumer: str = CONSUMER) -> int:
     rows = await query(service, "SELECT count(*) FROM inbox WHERE consumer = :consumer "
-                       "AND event_id = ANY(:ids)", consumer=CONSUMER, ids=list(ids))  # fmt: skip
+                       "AND event_id = ANY(:ids)", consumer=consumer, ids=list(ids))  # fmt: skip
     count: int = rows[0][0]
     return count
 
@@ -142,3 +151,37 @@ async def reaches(read: Callable[[], Awaitable[Any]], expected: Any, within: flo
         await eventually(check, within=within)
     except AssertionError:
         raise AssertionError(f"expected {expected!r}, last read {last!r}") from None
+
+
+def valuation(master: str, account: str, value: str) -> Envelope[Any]:
+    event = NetAssetValueReported(
+        account_number=account, as_of=date(2026, 3, 2), net_asset_value=Decimal(value)
+    )
+    return Envelope.wrap(event, master_account_id=master)
+
+
+async def test_a_batch_of_valuations_keeps_the_last_value_of_each_account(
+    contacts_service: RunningService, kafka_bootstrap: str
+) -> None:
+    master = a_master()
+    accounts = ["U7200001", "U7200002", "U7200003"]
+    opened = [application(master, account, ApplicationStage.OPEN) for account in accounts]
+    await send_all(kafka_bootstrap, [record(e) for e in opened])
+    await reaches(lambda: claimed(contacts_service, [e.event_id for e in opened]), 3)
+
+    values = [("U7200001", "100.00"), ("U7200002", "20.00"), ("U7200001", "150.25"),
+              ("U7200001", "175.50"), ("U7200002", "25.00"), ("U7299999", "1.00")]  # fmt: skip
+    reported = [valuation(master, account, value) for account, value in values]
+    await send_all(kafka_bootstrap, [record(e) for e in reported], partition=0, topic=VALUATIONS)
+    ids = [e.event_id for e in reported]
+    await reaches(lambda: claimed(contacts_service, ids, f"contacts.{VALUATIONS}"), len(ids))
+
+    rows = await query(contacts_service, "SELECT account_number, net_asset_value FROM contacts "
+                       "WHERE master_account_id = :master", master=master)  # fmt: skip
+    assert dict(rows) == {
+        "U7200001": Decimal("175.50"),
+        "U7200002": Decimal("25.00"),
+        "U7200003": None,
+    }
+    changes = await contacts_of(contacts_service, master)
+    assert {version for _, version, _ in changes.values()} == {1}, "a fact, not a CRM change"

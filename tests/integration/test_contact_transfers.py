@@ -14,9 +14,10 @@ from openpyxl import Workbook, load_workbook
 from contracts import topics
 from contracts.accounts import AccountType, Applicant, ApplicationStage, ApplicationStatusChanged
 from services.contacts.domain.contact import Contact, profile_of
-from services.contacts.domain.profile import PROFILE_COLUMNS
+from services.contacts.domain.contact_table import ContactQuery
+from services.contacts.files.profile_columns import PROFILE_COLUMNS
 from services.contacts.files.template import EXAMPLE_ROWS
-from services.contacts.store.repository import ContactQuery, ContactRepository
+from services.contacts.store.contact_table import ContactTableRepository
 from tests.integration.conftest import RunningService, a_master, eventually, publish, read_topic
 
 VERIFIED = {"X-Two-Factor": "verified"}
@@ -52,8 +53,8 @@ async def upload(
 
 
 async def contacts_of(service: RunningService, master: str) -> list[Contact]:
-    async with service.app.state.database.read() as session:
-        found, _ = await ContactRepository(session, master).search(ContactQuery(limit=500))
+    async with service.app.state.context.database.read() as session:
+        found, _ = await ContactTableRepository(session).search(ContactQuery(master, limit=500))
     return found
 
 

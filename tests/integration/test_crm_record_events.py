@@ -12,7 +12,7 @@ from uuid import UUID
 
 from contracts import topics
 from contracts.api.records import MAX_DOCUMENT_BYTES
-from services.contacts import records
+from services.contacts.service_layer import records
 from services.runtime.caller import Caller
 from services.runtime.db import Database
 from tests.integration.conftest import (
@@ -245,7 +245,7 @@ async def test_moving_records_to_the_kept_contact_of_a_merge_publishes_their_new
     await book.ok("POST", f"/contacts/{keep}/notes", 201, json={"body": "untouched"})
     await settled(kafka_bootstrap, 6, book.master)
 
-    database: Database = contacts_service.app.state.database
+    database: Database = contacts_service.app.state.context.database
     merger = Caller(master_account_id=book.master, user_id="u-merger")
     stranger = Caller(master_account_id=a_master(), user_id="u-eve")
     async with database.unit_of_work() as uow:

@@ -15,8 +15,9 @@ import pytest
 
 from contracts import topics
 from contracts.api.records import MAX_DOCUMENT_BYTES
-from services.contacts.reminders import remind_due_tasks
-from services.contacts.store.records import reassign_contact
+from services.contacts.api.deps import get_settings
+from services.contacts.service_layer import reminders
+from services.contacts.settings import ContactsSettings
 from services.runtime.db import Database
 from tests.integration.conftest import (
     PDF_BYTES,
@@ -37,8 +38,14 @@ def now() -> datetime:
 
 
 def database_of(service: RunningService) -> Database:
-    database: Database = service.app.state.database
+    database: Database = service.app.state.context.database
     return database
+
+
+async def remind_due_tasks(database: Database, *, now: datetime, limit: int) -> int:
+    """One batch of the reminder job, in a transaction of its own."""
+    async with database.transaction() as uow:
+        return await reminders.remind_due_tasks(uow, now=now, limit=limit)
 
 
 # Notes
@@ -323,7 +330,11 @@ def stored_files(root: Path) -> list[Path]:
 async def test_documents_can_live_in_a_configured_directory(
     contacts_service: RunningService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DOCUMENTS_DIR", str(tmp_path))
+    settings: ContactsSettings = contacts_service.app.state.context.settings
+    with_directory = settings.model_copy(update={"documents_dir": tmp_path})
+    monkeypatch.setitem(
+        contacts_service.app.dependency_overrides, get_settings, lambda: with_directory
+    )
     book = Book(contacts_service)
     grace = await book.contact()
     document = (await upload(book, grace, "book.csv", b"name,amount\nAda,1\n")).json()
@@ -406,11 +417,10 @@ async def test_reassign_contact_moves_every_record_of_the_merged_contacts(
 
     database = database_of(contacts_service)
     async with database.unit_of_work() as uow:
-        foreign = await reassign_contact(
-            uow.session, master_account_id=a_master(), from_ids=[UUID(duplicate)], to_id=UUID(keep)
+        foreign = await uow.record_contacts.move_records(
+            master_account_id=a_master(), from_ids=[UUID(duplicate)], to_id=UUID(keep)
         )
-        moved = await reassign_contact(
-            uow.session,
+        moved = await uow.record_contacts.move_records(
             master_account_id=book.master,
             from_ids=[UUID(duplicate), UUID(keep)],
             to_id=UUID(keep),

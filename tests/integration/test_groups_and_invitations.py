@@ -17,10 +17,11 @@ import pytest
 from contracts import topics
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.contacts import ContactKind
-from services.contacts import handlers
 from services.contacts.domain.contact import Contact, state_of
 from services.contacts.domain.profile import Profile
-from services.contacts.store.groups import reassign_contact
+from services.contacts.service_layer.contacts import add_contact as write_contact
+from services.contacts.service_layer.contacts import save_changes
+from services.contacts.service_layer.memberships import reassign_memberships
 from services.runtime.mail import CapturingTransport
 from tests.integration.conftest import RunningService, a_master, eventually, read_topic
 
@@ -47,12 +48,12 @@ async def add_contact(
         contact.account_number = f"U{random.randint(10_000_000, 99_999_999)}"
         contact.account_type = AccountType.INDIVIDUAL
         contact.status = ApplicationStage.OPEN
-    async with service.app.state.database.unit_of_work() as uow:
-        await handlers.add_contact(uow, contact, changed_by="tester")
+    async with service.app.state.context.database.unit_of_work() as uow:
+        await write_contact(uow, contact, changed_by="tester")
         if closed:
             before = state_of(contact)
             contact.closed = True
-            await handlers.save_changes(uow, contact, before, changed_by="tester", action="closed")
+            await save_changes(uow, contact, before, changed_by="tester", action="closed")
         await uow.commit()
     return contact.id
 
@@ -315,9 +316,10 @@ async def test_an_email_invitation_is_sent_once_and_its_link_shows_the_applicati
     listed = await eventually(sent)
     assert listed[0]["sent_at"] is not None and listed[0]["attempts"] == 1
     # the background sender already ran; running it twice more sends nothing again
-    database = contacts_service.app.state.database
-    assert await contacts_service.app.state.invitation_sender.send_due(database) == 0
-    assert await contacts_service.app.state.invitation_sender.send_due(database) == 0
+    context = contacts_service.app.state.context
+    sender = contacts_service.app.state.invitation_sender
+    assert await sender.send_due(context.database, context.clock) == 0
+    assert await sender.send_due(context.database, context.clock) == 0
     assert captured.directory is not None
     messages = emails_for(captured.directory, invitation["id"])
     assert len(messages) == 1
@@ -368,8 +370,8 @@ async def test_concurrent_senders_send_each_email_once(
             json={"method": "fully_electronic", "account_type": "individual"})  # fmt: skip
         ids.append(created.json()["id"])
     sender = contacts_service.app.state.invitation_sender
-    database = contacts_service.app.state.database
-    await asyncio.gather(*(sender.send_due(database) for _ in range(3)))
+    context = contacts_service.app.state.context
+    await asyncio.gather(*(sender.send_due(context.database, context.clock) for _ in range(3)))
     directory = captured.directory
     assert directory is not None
     await eventually(lambda: _all_sent(directory, ids))
@@ -481,15 +483,15 @@ async def test_reassign_contact_moves_memberships_to_the_kept_contact(
         "name": "Dups", "member_contact_ids": [str(duplicate), str(partner)],
         "head_contact_id": str(duplicate)})).json()  # fmt: skip
 
-    async with contacts_service.app.state.database.unit_of_work() as uow:
-        moved = await reassign_contact(uow.session, master_account_id=master,
+    async with contacts_service.app.state.context.database.unit_of_work() as uow:
+        moved = await reassign_memberships(uow, master_account_id=master,
                                        from_ids=[duplicate], to_id=kept)  # fmt: skip
         # nothing of another master is touched, nor taken as the kept contact
         stranger = await add_contact(contacts_service, a_master(), "Stranger")
-        assert await reassign_contact(uow.session, master_account_id=master,
+        assert await reassign_memberships(uow, master_account_id=master,
                                       from_ids=[stranger], to_id=partner) == 0  # fmt: skip
         with pytest.raises(ValueError, match="not a contact of this master"):
-            await reassign_contact(uow.session, master_account_id=master,
+            await reassign_memberships(uow, master_account_id=master,
                                    from_ids=[partner], to_id=stranger)  # fmt: skip
         await uow.commit()
     assert moved == 3
@@ -541,7 +543,7 @@ async def test_an_expired_link_is_refused(contacts_service: RunningService) -> N
     assert (
         await contacts_service.http.get(f"/applications/{token}", headers=ada)
     ).status_code == 200
-    async with contacts_service.app.state.database.unit_of_work() as uow:
+    async with contacts_service.app.state.context.database.unit_of_work() as uow:
         await uow.session.execute(
             update(invitations).where(invitations.c.id == uuid.UUID(invitation_id))
             .values(expires_at=datetime(2000, 1, 1, tzinfo=UTC)))  # fmt: skip

@@ -12,8 +12,9 @@ import textwrap
 import pytest
 
 from contracts import topics
-from services.contacts import handlers
 from services.contacts.domain.contact import Contact
+from services.contacts.service_layer.contacts import add_contact
+from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
 from services.runtime import migrations
 from services.runtime.db import Database, ensure_database
 from services.runtime.outbox import OutboxRelay
@@ -23,15 +24,16 @@ from tests.integration.conftest import RunningService, a_master, eventually, rea
 KILLED_AFTER_COMMIT = textwrap.dedent(
     """
     import asyncio, os, signal, sys
-    from services.contacts import handlers
     from services.contacts.domain.contact import Contact
+    from services.contacts.service_layer.contacts import add_contact
+    from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
     from services.runtime.db import Database
 
     async def main() -> None:
-        database = Database(sys.argv[1])
+        database = Database(sys.argv[1], unit_of_work=SqlContactsUnitOfWork)
         contact = Contact(master_account_id=sys.argv[2], first_name="Killed", last_name="Mid-Flight")
         async with database.unit_of_work() as uow:
-            await handlers.add_contact(uow, contact, changed_by="test")
+            await add_contact(uow, contact, changed_by="test")
             await uow.commit()
         print(contact.id, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)  # dies between the commit and any publish
@@ -78,11 +80,11 @@ async def test_a_publish_repeated_after_a_crash_has_one_effect(
     master = a_master()
     await ensure_database(new_database_url)
     await migrations.upgrade("contacts", new_database_url)
-    database = Database(new_database_url)
-    broker = contacts_service.app.state.broker
+    database = Database(new_database_url, unit_of_work=SqlContactsUnitOfWork)
+    broker = contacts_service.app.state.context.broker
     contact = Contact(master_account_id=master, first_name="Twice", last_name="Sent")
     async with database.unit_of_work() as uow:
-        await handlers.add_contact(uow, contact, changed_by="test")
+        await add_contact(uow, contact, changed_by="test")
         await uow.commit()
 
     async def publish_then_crash(body: bytes, *, topic: str, key: bytes | None,

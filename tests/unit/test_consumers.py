@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
@@ -14,7 +14,13 @@ from faststream.kafka import KafkaBroker, TestKafkaBroker
 from contracts import topics
 from contracts.accounts import AccountClosed, AccountOpened, AccountType
 from contracts.envelope import Envelope
-from services.runtime.consumers import subscribe
+from services.runtime.consumers import (
+    BatchHandler,
+    Delivery,
+    HandlerTable,
+    one_at_a_time,
+    subscribe,
+)
 from services.runtime.deadletter import dead_letter_middleware
 
 LIFECYCLE = topics.ACCOUNT_LIFECYCLE.name
@@ -89,7 +95,7 @@ def a_broker(
         uow.applied.append(event)
 
     subscribe(broker, database, service="test", topic=topics.ACCOUNT_LIFECYCLE,  # type: ignore[arg-type]
-              handlers={AccountOpened: apply_opened})  # fmt: skip
+              handlers={AccountOpened: one_at_a_time(apply_opened)})  # fmt: skip
 
     @broker.subscriber(topics.DEAD_LETTERS.name)
     async def collect(envelope: topics.DEAD_LETTERS.envelope) -> None:  # type: ignore[name-defined]
@@ -192,3 +198,55 @@ async def test_a_failing_event_falls_back_to_one_transaction_per_event() -> None
     assert attempts == ["U0000001", "U0000002"] + ["U0000001"] + ["U0000002"] * 3 + numbers[2:]
     assert [(d.attempts, d.key) for d in dead] == [(3, None)]
     assert "database down" in dead[0].reason and "U0000002" in dead[0].body
+
+
+# --- batch handlers -------------------------------------------------------------------------
+
+
+def closed(account: str) -> Envelope[Any]:
+    event = AccountClosed(account_number=account, closed_on=date(2026, 1, 3))
+    return Envelope.wrap(event, master_account_id="F1000001")
+
+
+def a_batch_broker(database: InMemoryDatabase, calls: list[list[str]]) -> KafkaBroker:
+    """A broker whose handlers record each call: the kind and accounts of the deliveries."""
+
+    def recording(kind: str) -> BatchHandler:
+        async def apply_all(deliveries: Sequence[Delivery[Any]], uow: Any) -> None:
+            calls.append([f"{kind} {d.event.account_number}" for d in deliveries])
+            uow.applied.extend(d.event for d in deliveries)
+
+        return apply_all
+
+    broker = KafkaBroker()
+    handlers: HandlerTable = {
+        AccountOpened: recording("opened"),
+        AccountClosed: recording("closed"),
+    }
+    subscribe(broker, database, service="test", topic=topics.ACCOUNT_LIFECYCLE,  # type: ignore[arg-type]
+              handlers=handlers)  # fmt: skip
+    return broker
+
+
+async def test_a_batch_handler_gets_every_delivery_of_its_type_in_one_call() -> None:
+    database, calls = InMemoryDatabase(), list[list[str]]()
+    numbers = [f"U{n:07d}" for n in range(20)]
+    async with TestKafkaBroker(a_batch_broker(database, calls)) as broker:
+        await broker.publish_batch(*(body(opened(n)) for n in numbers), topic=LIFECYCLE)
+    assert calls == [[f"opened {n}" for n in numbers]]
+    assert accounts(database) == numbers and database.commits == [20]
+
+
+async def test_interleaved_types_are_handed_over_in_runs_that_keep_the_order() -> None:
+    database, calls = InMemoryDatabase(), list[list[str]]()
+    batch = [opened("U0000001"), opened("U0000002"), closed("U0000001"), opened("U0000003"),
+             closed("U0000002"), closed("U0000003")]  # fmt: skip
+    async with TestKafkaBroker(a_batch_broker(database, calls)) as broker:
+        await broker.publish_batch(*(body(envelope) for envelope in batch), topic=LIFECYCLE)
+    assert calls == [
+        ["opened U0000001", "opened U0000002"],
+        ["closed U0000001"],
+        ["opened U0000003"],
+        ["closed U0000002", "closed U0000003"],
+    ]
+    assert database.commits == [6], "one transaction for the whole batch"

@@ -7,7 +7,7 @@ import smtplib
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -21,12 +21,7 @@ from services.runtime.mail import (
     sender_address,
     transport_from_settings,
 )
-from services.runtime.settings import ServiceSettings
-
-
-class RequiredSettings(TypedDict):
-    service_name: str
-    database_url: str
+from services.runtime.settings import MailSettings
 
 
 def a_message(message_id: str = "<invitation-1@harbor.example>") -> EmailMessage:
@@ -141,15 +136,14 @@ async def test_no_message_id_cannot_escape_the_capture_directory(tmp_path: Path)
 
 
 def test_settings_choose_the_transport(tmp_path: Path) -> None:
-    base: RequiredSettings = {"service_name": "contacts", "database_url": "postgresql://x/y"}
-    captured = transport_from_settings(ServiceSettings(**base, mail_capture_dir=tmp_path))
+    captured = transport_from_settings(MailSettings(mail_capture_dir=tmp_path))
     assert isinstance(captured, CapturingTransport) and captured.directory == tmp_path
-    assert sender_address(ServiceSettings(**base)) == "Advisor Portal <no-reply@localhost>"
-    smtp = ServiceSettings(**base, smtp_host="smtp.example", mail_from="crm@harbor.example")
+    assert sender_address(MailSettings()) == "Advisor Portal <no-reply@localhost>"
+    smtp = MailSettings(smtp_host="smtp.example", mail_from="crm@harbor.example")
     assert isinstance(transport_from_settings(smtp), SmtpTransport)
     with pytest.raises(ValidationError, match="MAIL_FROM"):
-        ServiceSettings(**base, smtp_host="smtp.example")
+        MailSettings(smtp_host="smtp.example")
     with pytest.raises(ValidationError, match="STARTTLS"):
-        ServiceSettings(**base, environment="production", internal_token=SecretStr("s" * 40),
-                        smtp_host="smtp.example", mail_from="crm@harbor.example",
-                        smtp_username="crm", smtp_starttls=False)  # fmt: skip
+        MailSettings(environment="production", smtp_host="smtp.example",
+                     mail_from="crm@harbor.example", smtp_username="crm",
+                     smtp_starttls=False)  # fmt: skip

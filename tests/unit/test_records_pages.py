@@ -10,7 +10,9 @@ from fastapi import HTTPException
 from pydantic import ValidationError
 
 from contracts.api.records import EventCreate, EventOut
-from gateway.pages.records import Clock, _day_hours, _events_by_day, local_target, problems
+from gateway.pages.deps import Clock
+from gateway.pages.events import _day_hours, _events_by_day
+from gateway.pages.record_forms import local_target, problems
 
 NEW_YORK = Clock(ZoneInfo("America/New_York"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.clients import ServiceClient
+from gateway.clients.http import ServiceClient
 
 
 def _client_answered_by(body: dict[str, object], status: int = 200) -> ServiceClient:

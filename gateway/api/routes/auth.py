@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.api.deps import DatabaseDep
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import authenticate, client_ip, end_session, open_session
+from gateway.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -41,8 +41,9 @@ class Me(BaseModel):
 
 
 @router.post("/login")
-async def login(body: LoginRequest, request: Request, database: DatabaseDep) -> LoginResponse:
-    settings = request.app.state.settings
+async def login(
+    body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep
+) -> LoginResponse:
     user = await authenticate(
         database, settings, username=body.username, password=body.password,
         ip=client_ip(request), totp_code=body.totp_code,

@@ -22,9 +22,10 @@ from contracts.api.contacts import (
     ProfileSectionName,
     ProfileSectionReplace,
 )
-from gateway.api.deps import ClientsDep, DatabaseDep
 from gateway.auth.deps import CurrentUser
-from gateway.store import users
+from gateway.clients import contacts
+from gateway.deps import ClientsDep, DatabaseDep
+from gateway.people import master_name
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 CONTACT = "/{contact_id:uuid}"
@@ -33,10 +34,7 @@ CONTACT = "/{contact_id:uuid}"
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_contact(body: ContactCreate, user: CurrentUser, clients: ClientsDep) -> ContactOut:
-    created = await clients.contacts.json(
-        "POST", "/contacts", user, json=body.model_dump(mode="json", exclude_unset=True)
-    )
-    return ContactOut.model_validate(created)
+    return await contacts.create_contact(clients, user, body)
 
 
 @router.get("", response_model=ContactPage)
@@ -45,26 +43,20 @@ async def list_contacts(
 ) -> Response:
     """Search, filter, sort and page the table. ``total`` counts up to 10,000 matches
     (``total_exact`` is false beyond)."""
-    page = await clients.contacts.call(
-        "GET", "/contacts", user, params=params.model_dump(mode="json", exclude_none=True)
-    )
+    page = await contacts.list_contacts_json(clients, user, params)
     # the busiest route: the service's JSON (a ContactPage) is passed on as it is
-    return Response(page.content, media_type="application/json")
+    return Response(page, media_type="application/json")
 
 
 @router.get("/profile-form")
 async def profile_form(user: CurrentUser, clients: ClientsDep) -> ProfileForm:
     """Every section and field of the profile, with labels, kinds and choices."""
-    return ProfileForm.model_validate(
-        await clients.contacts.json("GET", "/contacts/profile-form", user)
-    )
+    return await contacts.get_profile_form(clients, user)
 
 
 @router.get(CONTACT)
 async def get_contact(contact_id: UUID, user: CurrentUser, clients: ClientsDep) -> ContactDetail:
-    return ContactDetail.model_validate(
-        await clients.contacts.json("GET", f"/contacts/{contact_id}", user)
-    )
+    return await contacts.get_contact(clients, user, contact_id)
 
 
 @router.patch(CONTACT)
@@ -72,12 +64,7 @@ async def patch_contact(
     contact_id: UUID, body: ContactPatch, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
     """Change the table's columns; send the ``version`` you edited (409 if it is stale)."""
-    return ContactDetail.model_validate(
-        await clients.contacts.json(
-            "PATCH", f"/contacts/{contact_id}", user, json=body.model_dump(mode="json",
-                                                                          exclude_unset=True),
-        )
-    )  # fmt: skip
+    return await contacts.update_contact(clients, user, contact_id, body)
 
 
 @router.put(f"{CONTACT}/profile")
@@ -85,11 +72,7 @@ async def replace_profile(
     contact_id: UUID, body: ProfileReplace, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
     """Replace the whole profile; every error is located at its field (422)."""
-    return ContactDetail.model_validate(
-        await clients.contacts.json(
-            "PUT", f"/contacts/{contact_id}/profile", user, json=body.model_dump(mode="json")
-        )
-    )
+    return await contacts.replace_profile(clients, user, contact_id, body)
 
 
 @router.put(f"{CONTACT}/profile/{{section}}")
@@ -101,12 +84,7 @@ async def replace_profile_section(
     clients: ClientsDep,
 ) -> ContactDetail:
     """Replace one section of the profile."""
-    return ContactDetail.model_validate(
-        await clients.contacts.json(
-            "PUT", f"/contacts/{contact_id}/profile/{section}", user,
-            json=body.model_dump(mode="json"),
-        )
-    )  # fmt: skip
+    return await contacts.replace_profile_section(clients, user, contact_id, section, body)
 
 
 @router.post(f"{CONTACT}/close")
@@ -114,22 +92,14 @@ async def close_contact(
     contact_id: UUID, body: ContactVersion, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
     """Close the record (kept for history; it can be reopened)."""
-    return ContactDetail.model_validate(
-        await clients.contacts.json(
-            "POST", f"/contacts/{contact_id}/close", user, json=body.model_dump()
-        )
-    )
+    return await contacts.close_contact(clients, user, contact_id, version=body.version)
 
 
 @router.post(f"{CONTACT}/reopen")
 async def reopen_contact(
     contact_id: UUID, body: ContactVersion, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
-    return ContactDetail.model_validate(
-        await clients.contacts.json(
-            "POST", f"/contacts/{contact_id}/reopen", user, json=body.model_dump()
-        )
-    )
+    return await contacts.reopen_contact(clients, user, contact_id, version=body.version)
 
 
 @router.get(f"{CONTACT}/history")
@@ -140,11 +110,7 @@ async def contact_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContactHistory:
     """Who changed what and when, newest first."""
-    return ContactHistory.model_validate(
-        await clients.contacts.json(
-            "GET", f"/contacts/{contact_id}/history", user, params={"limit": limit}
-        )
-    )
+    return await contacts.get_contact_history(clients, user, contact_id, limit=limit)
 
 
 @router.get(
@@ -156,12 +122,10 @@ async def client_information_pdf(
     contact_id: UUID, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
     """The client information PDF of the record (C9)."""
-    async with database.read() as session:
-        master_name = await users.master_name(session, user.master_account_id)
-    document = await clients.contacts.call(
-        "GET", f"/contacts/{contact_id}/client-information.pdf", user,
-        params={"master_name": master_name or user.master_account_id},
-    )  # fmt: skip
+    signed_by = await master_name(database, user)
+    document = await contacts.client_information_pdf(
+        clients, user, contact_id, master_name=signed_by
+    )
     return Response(
         document.content,
         media_type="application/pdf",

@@ -5,14 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.api.analytics import ContactStatistics
-from gateway.api.deps import ClientsDep
 from gateway.auth.deps import CurrentUser
+from gateway.clients import analytics
+from gateway.deps import ClientsDep
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 
 @router.get("/statistics")
 async def statistics(user: CurrentUser, clients: ClientsDep) -> ContactStatistics:
-    return ContactStatistics.model_validate(
-        await clients.analytics.json("GET", "/statistics/contacts", user)
-    )
+    return await analytics.contact_statistics(clients, user)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gateway.clients import ServiceClients
+from gateway.deps import BrokerDep, ClientsDep, DatabaseDep
 
 router = APIRouter(tags=["health"])
 
@@ -21,14 +21,13 @@ async def _check(awaitable: object) -> str:
 
 
 @router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    clients: ServiceClients = request.app.state.clients
+async def healthz(clients: ClientsDep, database: DatabaseDep, broker: BrokerDep) -> JSONResponse:
     names = list(clients.by_name)
     service_states = await asyncio.gather(*(clients.by_name[name].health() for name in names))
     services = dict(zip(names, service_states, strict=True))
-    broker_alive = await request.app.state.broker.ping(timeout=3)
+    broker_alive = await broker.ping(timeout=3)
     checks = {
-        "database": await _check(request.app.state.database.ping()),
+        "database": await _check(database.ping()),
         "broker": "ok" if broker_alive else "down",
     }
     healthy = all(state == "ok" for state in [*services.values(), *checks.values()])

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from contracts.api.transfers import (
-    TWO_FACTOR_HEADER,
-    TWO_FACTOR_VERIFIED,
-    ContactsUpload,
-    ImportRefused,
-    ImportReport,
-    read_contacts_upload,
-)
-from gateway.api.deps import ClientsDep
-from gateway.api.files import passthrough_download, upload_body
+from contracts.api.transfers import ImportRefused, ImportReport
 from gateway.auth.deps import CurrentUser, signed_in
-from gateway.clients import ServiceClients
-from gateway.store.users import User
+from gateway.clients import transfers
+from gateway.deps import ClientsDep
+from gateway.downloads import passthrough_download
+from gateway.uploads import read_import_upload, upload_body
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
-EXPORT_TIMEOUT_SECONDS = 120.0
 TWO_FACTOR_NEEDED = (
     "the full client data export needs two-factor authentication: turn it on under Settings"
 )
@@ -33,24 +23,9 @@ TWO_FACTOR_LOGIN_NEEDED = (
 UPLOAD_BODY = upload_body(".csv or .xlsx (at most 2 MB, 100 rows) or .vcf (at most 1 MB)")
 
 
-async def read_upload(request: Request) -> ContactsUpload:
-    return await read_contacts_upload(request, missing_file="choose a file to import")
-
-
-async def import_upload(
-    clients: ServiceClients, user: User, upload: ContactsUpload
-) -> ImportReport:
-    """Hand the file to the contacts service; its 422 lists every problem and saves nothing."""
-    report = await clients.contacts.json(
-        "POST", "/contacts/import", user,
-        files={"file": (upload.filename, upload.content, upload.content_type)},
-    )  # fmt: skip
-    return ImportReport.model_validate(report)
-
-
 @router.get("/import/template.xlsx")
 async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
-    template = await clients.contacts.call("GET", "/contacts/import/template.xlsx", user)
+    template = await transfers.import_template(clients, user)
     return passthrough_download(template, cache_control="no-store")
 
 
@@ -65,17 +40,19 @@ async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
     },
 )
 async def import_contacts(request: Request, user: CurrentUser, clients: ClientsDep) -> ImportReport:
-    return await import_upload(clients, user, await read_upload(request))
+    return await transfers.import_contacts(clients, user, await read_import_upload(request))
 
 
 @router.get("/export/summary.csv")
 async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
-    return await _export(clients, user, "summary.csv")
+    exported = await transfers.export_summary(clients, user)
+    return passthrough_download(exported, cache_control="no-store")
 
 
 @router.get("/export/pending-tasks.csv")
 async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Response:
-    return await _export(clients, user, "pending-tasks.csv")
+    exported = await transfers.export_pending_tasks(clients, user)
+    return passthrough_download(exported, cache_control="no-store")
 
 
 @router.get(
@@ -92,15 +69,5 @@ async def export_client_data(request: Request, user: CurrentUser, clients: Clien
         raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_NEEDED)
     if not signed_in(request).second_factor:
         raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_LOGIN_NEEDED)
-    return await _export(
-        clients, user, "client-data.xlsx",
-        params={"exported_by": user.display_name},
-        headers={TWO_FACTOR_HEADER: TWO_FACTOR_VERIFIED},
-    )  # fmt: skip
-
-
-async def _export(clients: ServiceClients, user: User, name: str, **kwargs: Any) -> Response:
-    response = await clients.contacts.call(
-        "GET", f"/contacts/export/{name}", user, timeout=EXPORT_TIMEOUT_SECONDS, **kwargs
-    )
-    return passthrough_download(response, cache_control="no-store")
+    exported = await transfers.export_client_data(clients, user, exported_by=user.display_name)
+    return passthrough_download(exported, cache_control="no-store")

@@ -14,10 +14,11 @@ from contracts.api.invitations import (
     PendingTasksPage,
     PendingTasksQuery,
 )
-from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.api.files import passthrough_download
-from gateway.api.routes.groups import master_name
 from gateway.auth.deps import CurrentUser
+from gateway.clients import invitations
+from gateway.deps import ClientsDep, DatabaseDep
+from gateway.downloads import passthrough_download
+from gateway.people import master_name
 
 router = APIRouter(tags=["invitations"])
 
@@ -27,10 +28,7 @@ async def pending_tasks(
     params: Annotated[PendingTasksQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> PendingTasksPage:
     """Open accounts with pending registration tasks, searchable by account number or name."""
-    page = await clients.contacts.json(
-        "GET", "/contacts/pending-tasks", user, params=params.model_dump(exclude_none=True)
-    )
-    return PendingTasksPage.model_validate(page)
+    return await invitations.list_pending_tasks(clients, user, params)
 
 
 @router.post("/contacts/{contact_id}/invitations", status_code=status.HTTP_201_CREATED)
@@ -45,12 +43,8 @@ async def invite(
     link to the prefilled application (422 on ``email`` when the contact has none);
     ``semi_electronic`` prepares the prefilled application to print and sign. The contact's
     status becomes ``invited``."""
-    created = await clients.contacts.json(
-        "POST", f"/contacts/{contact_id}/invitations", user,
-        json=body.model_dump(mode="json", exclude_none=True),
-        params=await master_name(database, user),
-    )  # fmt: skip
-    return InvitationOut.model_validate(created)
+    signed_by = await master_name(database, user)
+    return await invitations.invite(clients, user, contact_id, body, master_name=signed_by)
 
 
 @router.get("/contacts/{contact_id}/invitations")
@@ -59,9 +53,7 @@ async def list_invitations(
 ) -> InvitationList:
     """The contact's invitations, newest first, with their sending status and the application's
     stage now."""
-    return InvitationList.model_validate(
-        await clients.contacts.json("GET", f"/contacts/{contact_id}/invitations", user)
-    )
+    return await invitations.list_invitations(clients, user, contact_id)
 
 
 @router.get(
@@ -73,7 +65,5 @@ async def application_pdf(
     contact_id: UUID, invitation_id: UUID, user: CurrentUser, clients: ClientsDep
 ) -> Response:
     """The application prefilled from the record, to print and have signed."""
-    document = await clients.contacts.call(
-        "GET", f"/contacts/{contact_id}/invitations/{invitation_id}/application.pdf", user
-    )
+    document = await invitations.application_pdf(clients, user, contact_id, invitation_id)
     return passthrough_download(document)

@@ -15,8 +15,9 @@ from contracts.api.merge import (
     MergeRequest,
     MergeReview,
 )
-from gateway.api.deps import ClientsDep
 from gateway.auth.deps import CurrentUser
+from gateway.clients import merge
+from gateway.deps import ClientsDep
 
 router = APIRouter(prefix="/contacts", tags=["merge"])
 
@@ -26,10 +27,7 @@ async def likely_duplicates(
     params: Annotated[DuplicatesQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> DuplicateSuggestions:
     """Likely duplicates among the open prospects: same email, same phone, similar names."""
-    suggestions = await clients.contacts.json(
-        "GET", "/contacts/duplicates", user, params=params.model_dump()
-    )
-    return DuplicateSuggestions.model_validate(suggestions)
+    return await merge.likely_duplicates(clients, user, params)
 
 
 @router.get("/merge/review")
@@ -40,11 +38,7 @@ async def review_merge(
     keep_id: UUID | None = None,
 ) -> MergeReview:
     """The records side by side, each field's values, conflicts and what the merge keeps."""
-    params: dict[str, str | list[str]] = {"ids": [str(i) for i in ids]}
-    if keep_id:
-        params["keep_id"] = str(keep_id)
-    review = await clients.contacts.json("GET", "/contacts/merge/review", user, params=params)
-    return MergeReview.model_validate(review)
+    return await merge.review_merge(clients, user, ids, keep_id)
 
 
 @router.post("/merge")
@@ -52,7 +46,4 @@ async def merge_contacts(
     body: MergeRequest, user: CurrentUser, clients: ClientsDep
 ) -> MergedContact:
     """Merge prospects into the kept one; 422 lists every conflict to choose a value for."""
-    merged = await clients.contacts.json(
-        "POST", "/contacts/merge", user, json=body.model_dump(mode="json")
-    )
-    return MergedContact.model_validate(merged)
+    return await merge.merge_contacts(clients, user, body)

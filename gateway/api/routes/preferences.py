@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.api.contacts import ContactsTableLayout
-from gateway.api.deps import DatabaseDep
 from gateway.auth.deps import CurrentUser
+from gateway.deps import DatabaseDep
 from gateway.store import preferences
 
 router = APIRouter(prefix="/preferences", tags=["preferences"])

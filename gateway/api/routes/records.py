@@ -6,15 +6,12 @@ the caller's master, and the upload limit before a byte reaches the service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from starlette.datastructures import UploadFile
+from fastapi import APIRouter, Query, Request, Response, status
 
 from contracts.api.records import (
-    MAX_DOCUMENT_BYTES,
     DocumentListQuery,
     DocumentOut,
     DocumentPage,
@@ -34,94 +31,19 @@ from contracts.api.records import (
     TaskPage,
     TaskUpdate,
 )
-from gateway.api.deps import ClientsDep, DatabaseDep
-from gateway.api.files import passthrough_download, upload_body
 from gateway.auth.deps import CurrentUser
-from gateway.clients import ServiceClient
-from gateway.store import people
-from gateway.store.users import User
-from services.runtime.db import Database
+from gateway.clients import records
+from gateway.deps import ClientsDep, DatabaseDep
+from gateway.downloads import passthrough_download
+from gateway.people import check_assignee
+from gateway.uploads import read_document_upload, upload_body
 
 router = APIRouter(tags=["records"])
 
-# room for the multipart framing around the file
-MAX_UPLOAD_REQUEST_BYTES = MAX_DOCUMENT_BYTES + 64 * 1024
-TOO_LARGE = f"a document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
 DOCUMENT_UPLOAD_BODY = upload_body(
     "at most 10 MB: PDF, PNG, JPEG, GIF, UTF-8 text, CSV, .docx or .xlsx (judged by the content, "
     "not the name)"
 )
-
-
-def _query(params: Any) -> dict[str, Any]:
-    query: dict[str, Any] = params.model_dump(mode="json", exclude_none=True)
-    return query
-
-
-def _body(command: Any) -> dict[str, Any]:
-    body: dict[str, Any] = command.model_dump(mode="json", exclude_unset=True)
-    return body
-
-
-def invalid(field: str, message: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        [{"type": "value_error", "loc": ["body", field], "msg": message}],
-    )
-
-
-async def check_assignee(database: Database, user: User, assignee_user_id: str | None) -> None:
-    if assignee_user_id is None:
-        return
-    async with database.read() as session:
-        known = await people.is_colleague(session, user.master_account_id, assignee_user_id)
-    if not known:
-        raise invalid("assignee_user_id", "not a user of your master account")
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    content: bytes
-    content_type: str
-    fields: dict[str, str]
-
-
-async def read_upload(request: Request) -> Upload:
-    """The form's ``file`` (and its other fields), refusing an oversized request before its body
-    is read whenever the client declared its length."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_REQUEST_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
-    async with request.form(max_files=1, max_fields=20) as form:
-        file = form.get("file")
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
-        if not isinstance(file, UploadFile) or not file.filename:
-            raise invalid("file", "choose a file to upload")
-        content = await file.read(MAX_DOCUMENT_BYTES + 1)
-        if len(content) > MAX_DOCUMENT_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
-        content_type = file.content_type or "application/octet-stream"
-        return Upload(file.filename, content, content_type, fields)
-
-
-async def upload_to(
-    contacts: ServiceClient, user: User, contact_id: UUID, upload: Upload
-) -> DocumentOut:
-    created = await contacts.json(
-        "POST", f"/contacts/{contact_id}/documents", user,
-        files={"file": (upload.filename, upload.content, upload.content_type)},
-    )  # fmt: skip
-    return DocumentOut.model_validate(created)
-
-
-async def download_from(
-    contacts: ServiceClient, user: User, document_id: UUID, disposition: str
-) -> Response:
-    found = await contacts.call(
-        "GET", f"/documents/{document_id}/content", user, params={"disposition": disposition}
-    )
-    return passthrough_download(found)
 
 
 # Notes
@@ -131,9 +53,7 @@ async def download_from(
 async def list_notes(
     params: Annotated[NoteListQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> NotePage:
-    return NotePage.model_validate(
-        await clients.contacts.json("GET", "/notes", user, params=_query(params))
-    )
+    return await records.list_notes(clients, user, params)
 
 
 @router.get("/contacts/{contact_id}/notes")
@@ -143,37 +63,31 @@ async def list_contact_notes(
     user: CurrentUser,
     clients: ClientsDep,
 ) -> NotePage:
-    path = f"/contacts/{contact_id}/notes"
-    return NotePage.model_validate(
-        await clients.contacts.json("GET", path, user, params=_query(params))
-    )
+    return await records.list_contact_notes(clients, user, contact_id, params)
 
 
 @router.post("/contacts/{contact_id}/notes", status_code=status.HTTP_201_CREATED)
 async def add_note(
     contact_id: UUID, body: NoteCreate, user: CurrentUser, clients: ClientsDep
 ) -> NoteOut:
-    path = f"/contacts/{contact_id}/notes"
-    return NoteOut.model_validate(await clients.contacts.json("POST", path, user, json=_body(body)))
+    return await records.add_note(clients, user, contact_id, body)
 
 
 @router.get("/notes/{note_id}")
 async def get_note(note_id: UUID, user: CurrentUser, clients: ClientsDep) -> NoteOut:
-    return NoteOut.model_validate(await clients.contacts.json("GET", f"/notes/{note_id}", user))
+    return await records.get_note(clients, user, note_id)
 
 
 @router.patch("/notes/{note_id}")
 async def change_note(
     note_id: UUID, body: NoteUpdate, user: CurrentUser, clients: ClientsDep
 ) -> NoteOut:
-    return NoteOut.model_validate(
-        await clients.contacts.json("PATCH", f"/notes/{note_id}", user, json=_body(body))
-    )
+    return await records.change_note(clients, user, note_id, body)
 
 
 @router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_note(note_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
-    await clients.contacts.call("DELETE", f"/notes/{note_id}", user)
+    await records.delete_note(clients, user, note_id)
 
 
 # Tasks / workflows
@@ -183,9 +97,7 @@ async def delete_note(note_id: UUID, user: CurrentUser, clients: ClientsDep) -> 
 async def list_tasks(
     params: Annotated[TaskListQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> TaskPage:
-    return TaskPage.model_validate(
-        await clients.contacts.json("GET", "/tasks", user, params=_query(params))
-    )
+    return await records.list_tasks(clients, user, params)
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
@@ -193,14 +105,12 @@ async def add_task(
     body: TaskCreate, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
 ) -> TaskOut:
     await check_assignee(database, user, body.assignee_user_id)
-    return TaskOut.model_validate(
-        await clients.contacts.json("POST", "/tasks", user, json=_body(body))
-    )
+    return await records.add_task(clients, user, body)
 
 
 @router.get("/tasks/{task_id}")
 async def get_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> TaskOut:
-    return TaskOut.model_validate(await clients.contacts.json("GET", f"/tasks/{task_id}", user))
+    return await records.get_task(clients, user, task_id)
 
 
 @router.patch("/tasks/{task_id}")
@@ -208,21 +118,17 @@ async def change_task(
     task_id: UUID, body: TaskUpdate, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
 ) -> TaskOut:
     await check_assignee(database, user, body.assignee_user_id)
-    return TaskOut.model_validate(
-        await clients.contacts.json("PATCH", f"/tasks/{task_id}", user, json=_body(body))
-    )
+    return await records.change_task(clients, user, task_id, body)
 
 
 @router.post("/tasks/{task_id}/complete")
 async def complete_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> TaskOut:
-    return TaskOut.model_validate(
-        await clients.contacts.json("POST", f"/tasks/{task_id}/complete", user)
-    )
+    return await records.complete_task(clients, user, task_id)
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
-    await clients.contacts.call("DELETE", f"/tasks/{task_id}", user)
+    await records.delete_task(clients, user, task_id)
 
 
 # Calendar events
@@ -232,35 +138,29 @@ async def delete_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> 
 async def list_events(
     params: Annotated[EventListQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> EventPage:
-    return EventPage.model_validate(
-        await clients.contacts.json("GET", "/events", user, params=_query(params))
-    )
+    return await records.list_events(clients, user, params)
 
 
 @router.post("/events", status_code=status.HTTP_201_CREATED)
 async def add_event(body: EventCreate, user: CurrentUser, clients: ClientsDep) -> EventOut:
-    return EventOut.model_validate(
-        await clients.contacts.json("POST", "/events", user, json=_body(body))
-    )
+    return await records.add_event(clients, user, body)
 
 
 @router.get("/events/{event_id}")
 async def get_event(event_id: UUID, user: CurrentUser, clients: ClientsDep) -> EventOut:
-    return EventOut.model_validate(await clients.contacts.json("GET", f"/events/{event_id}", user))
+    return await records.get_event(clients, user, event_id)
 
 
 @router.patch("/events/{event_id}")
 async def change_event(
     event_id: UUID, body: EventUpdate, user: CurrentUser, clients: ClientsDep
 ) -> EventOut:
-    return EventOut.model_validate(
-        await clients.contacts.json("PATCH", f"/events/{event_id}", user, json=_body(body))
-    )
+    return await records.change_event(clients, user, event_id, body)
 
 
 @router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_event(event_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
-    await clients.contacts.call("DELETE", f"/events/{event_id}", user)
+    await records.delete_event(clients, user, event_id)
 
 
 # Documents
@@ -270,9 +170,7 @@ async def delete_event(event_id: UUID, user: CurrentUser, clients: ClientsDep) -
 async def list_documents(
     params: Annotated[DocumentListQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> DocumentPage:
-    return DocumentPage.model_validate(
-        await clients.contacts.json("GET", "/documents", user, params=_query(params))
-    )
+    return await records.list_documents(clients, user, params)
 
 
 @router.get("/contacts/{contact_id}/documents")
@@ -282,10 +180,7 @@ async def list_contact_documents(
     user: CurrentUser,
     clients: ClientsDep,
 ) -> DocumentPage:
-    path = f"/contacts/{contact_id}/documents"
-    return DocumentPage.model_validate(
-        await clients.contacts.json("GET", path, user, params=_query(params))
-    )
+    return await records.list_contact_documents(clients, user, contact_id, params)
 
 
 @router.post(
@@ -297,14 +192,14 @@ async def list_contact_documents(
 async def upload_document(
     contact_id: UUID, request: Request, user: CurrentUser, clients: ClientsDep
 ) -> DocumentOut:
-    return await upload_to(clients.contacts, user, contact_id, await read_upload(request))
+    return await records.upload_document(
+        clients, user, contact_id, await read_document_upload(request)
+    )
 
 
 @router.get("/documents/{document_id}")
 async def get_document(document_id: UUID, user: CurrentUser, clients: ClientsDep) -> DocumentOut:
-    return DocumentOut.model_validate(
-        await clients.contacts.json("GET", f"/documents/{document_id}", user)
-    )
+    return await records.get_document(clients, user, document_id)
 
 
 @router.get(
@@ -320,9 +215,10 @@ async def document_content(
     clients: ClientsDep,
     disposition: Literal["inline", "attachment"] = "attachment",
 ) -> Response:
-    return await download_from(clients.contacts, user, document_id, disposition)
+    found = await records.document_content(clients, user, document_id, disposition)
+    return passthrough_download(found)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_document(document_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
-    await clients.contacts.call("DELETE", f"/documents/{document_id}", user)
+    await records.delete_document(clients, user, document_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.api.deps import DatabaseDep
 from gateway.auth import two_factor
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import client_ip
+from gateway.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/auth/two-factor", tags=["auth"])
 
@@ -47,9 +47,12 @@ async def setup(user: CurrentUser, database: DatabaseDep) -> TwoFactorSetup:
 
 @router.post("/enable")
 async def enable(
-    body: TwoFactorCode, request: Request, user: CurrentUser, database: DatabaseDep
+    body: TwoFactorCode,
+    request: Request,
+    user: CurrentUser,
+    database: DatabaseDep,
+    settings: SettingsDep,
 ) -> TwoFactorStatus:
-    settings = request.app.state.settings
     await two_factor.enable(
         database, settings, user, body.code, ip=client_ip(request),
         session_id=signed_in(request).session_id,
@@ -59,8 +62,11 @@ async def enable(
 
 @router.post("/disable")
 async def disable(
-    body: TwoFactorCode, request: Request, user: CurrentUser, database: DatabaseDep
+    body: TwoFactorCode,
+    request: Request,
+    user: CurrentUser,
+    database: DatabaseDep,
+    settings: SettingsDep,
 ) -> TwoFactorStatus:
-    settings = request.app.state.settings
     await two_factor.disable(database, settings, user, body.code, ip=client_ip(request))
     return TwoFactorStatus(enabled=False, setup_pending=False)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query, Response, status
 
 from contracts.api.invitations import (
     ApplicationView,
@@ -19,19 +18,13 @@ from contracts.api.invitations import (
     PendingTasksRow,
 )
 from contracts.api.invitations import InvitationStatus as Status
-from services.contacts import invitations
-from services.contacts.api.responses import (
-    filename_part,
-    found_or_404,
-    invalid_input,
-    pdf_attachment,
-)
+from services.contacts.api.deps import DatabaseDep, InvitationSenderDep, SettingsDep
+from services.contacts.api.downloads import filename_part, pdf_response
 from services.contacts.domain.contact import Contact
-from services.contacts.domain.invitations import Invitation, InvitationRuleError
-from services.contacts.store import invitations as store
-from services.contacts.store.repository import ContactRepository
-from services.runtime.caller import Caller, CallerDep
-from services.runtime.service import DatabaseDep
+from services.contacts.domain.invitations import Invitation
+from services.contacts.service_layer import invitations
+from services.runtime.caller import CallerDep
+from services.runtime.service import ClockDep
 
 router = APIRouter(tags=["invitations"])
 
@@ -63,14 +56,8 @@ async def pending_tasks(
     params: Annotated[PendingTasksQuery, Query()], caller: CallerDep, database: DatabaseDep
 ) -> PendingTasksPage:
     """Open accounts with pending registration tasks, searchable by account number or name."""
-    async with database.read() as session:
-        rows, total = await store.pending_tasks(
-            session,
-            caller.master_account_id,
-            text_query=(params.q or "").strip() or None,
-            offset=(params.page - 1) * params.page_size,
-            limit=params.page_size,
-        )
+    async with database.unit_of_work() as uow:
+        rows, total = await invitations.pending_tasks(uow, caller, params)
     return PendingTasksPage(
         items=[
             PendingTasksRow(
@@ -93,34 +80,22 @@ async def invite(
     contact_id: UUID,
     body: InvitationCreate,
     master_name: MasterName,
-    request: Request,
     caller: CallerDep,
     database: DatabaseDep,
+    settings: SettingsDep,
+    sender: InvitationSenderDep,
+    clock: ClockDep,
 ) -> InvitationOut:
     """Invite the contact: an email (sent right after, in the background) or a printable
     prefilled application. The contact moves to ``invited``."""
-    settings: invitations.InvitationSettings = request.app.state.invitation_settings
-    try:
-        async with database.unit_of_work() as uow:
-            invitation, contact = await invitations.invite(
-                uow, caller, contact_id, body, advisor_name=master_name, now=datetime.now(UTC),
-                valid_for=timedelta(days=settings.invitation_valid_days),
-            )  # fmt: skip
-            await uow.commit()
-    except invitations.NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except invitations.ContactClosed as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    except InvitationRuleError as error:
-        raise invalid_input(error.field, error.message) from error
+    async with database.transaction() as uow:
+        invitation, contact = await invitations.invite(
+            uow, caller, contact_id, body, advisor_name=master_name, now=clock.now(),
+            valid_for=timedelta(days=settings.invitation_valid_days),
+        )  # fmt: skip
     if invitation.status is Status.PENDING_SEND:
-        request.app.state.invitation_sender.wake()
+        sender.wake()
     return _view(invitation, contact)
-
-
-async def _contact(session: AsyncSession, caller: Caller, contact_id: UUID) -> Contact:
-    contact = await ContactRepository(session, caller.master_account_id).get(contact_id)
-    return found_or_404(contact, "contact")
 
 
 @router.get("/contacts/{contact_id}/invitations")
@@ -128,11 +103,8 @@ async def list_invitations(
     contact_id: UUID, caller: CallerDep, database: DatabaseDep
 ) -> InvitationList:
     """The contact's invitations, newest first, with the application's stage now."""
-    async with database.read() as session:
-        contact = await _contact(session, caller, contact_id)
-        found = await store.InvitationStore(session, caller.master_account_id).of_contact(
-            contact_id
-        )
+    async with database.unit_of_work() as uow:
+        contact, found = await invitations.invitations_of(uow, caller, contact_id)
     return InvitationList(items=[_view(invitation, contact) for invitation in found])
 
 
@@ -142,31 +114,29 @@ async def list_invitations(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def application_pdf(
-    contact_id: UUID, invitation_id: UUID, caller: CallerDep, database: DatabaseDep
+    contact_id: UUID,
+    invitation_id: UUID,
+    caller: CallerDep,
+    database: DatabaseDep,
+    clock: ClockDep,
 ) -> Response:
     """The application prefilled from the record as it is now, to print and have signed."""
-    async with database.read() as session:
-        contact = await _contact(session, caller, contact_id)
-        found = await store.InvitationStore(session, caller.master_account_id).get(
-            contact_id, invitation_id
+    async with database.unit_of_work() as uow:
+        contact, invitation = await invitations.invitation_to_print(
+            uow, caller, contact_id, invitation_id
         )
-    invitation = found_or_404(found, "invitation")
-    pdf = await invitations.printable_application(contact, invitation, now=datetime.now(UTC))
+    pdf = await invitations.printable_application(contact, invitation, now=clock.now())
     name = filename_part(contact.display_name, "contact")
-    return pdf_attachment(pdf, f"application-{name}.pdf")
+    return pdf_response(pdf, f"application-{name}.pdf")
 
 
 @router.get("/applications/{token}")
 async def application(
-    token: Annotated[str, Path(max_length=200)], caller: CallerDep, database: DatabaseDep
+    token: Annotated[str, Path(max_length=200)],
+    caller: CallerDep,
+    database: DatabaseDep,
+    clock: ClockDep,
 ) -> ApplicationView:
     """The prefilled application behind an invitation link (what the invited client sees)."""
-    try:
-        async with database.read() as session:
-            return await invitations.application_for_link(
-                session, caller, token, now=datetime.now(UTC)
-            )
-    except invitations.NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except invitations.LinkExpired as error:
-        raise HTTPException(status.HTTP_410_GONE, str(error)) from error
+    async with database.unit_of_work() as uow:
+        return await invitations.application_for_link(uow, caller, token, now=clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
 from contracts.api.contacts import ContactOut
@@ -20,12 +20,11 @@ from contracts.api.merge import (
     MergeReview,
     ReviewField,
 )
-from services.contacts import merge as use_cases
 from services.contacts.api.contacts import contact_view
+from services.contacts.api.deps import DatabaseDep
 from services.contacts.domain.duplicates import Cluster
-from services.contacts.domain.merge import MergeRefused, MergeRejected, Problem
+from services.contacts.service_layer import merge
 from services.runtime.caller import CallerDep
-from services.runtime.service import DatabaseDep
 
 router = APIRouter(prefix="/contacts", tags=["merge"])
 
@@ -34,10 +33,8 @@ router = APIRouter(prefix="/contacts", tags=["merge"])
 async def likely_duplicates(
     params: Annotated[DuplicatesQuery, Query()], caller: CallerDep, database: DatabaseDep
 ) -> DuplicateSuggestions:
-    async with database.read() as session:
-        suggested, total = await use_cases.suggest_duplicates(
-            session, caller.master_account_id, limit=params.limit
-        )
+    async with database.unit_of_work() as uow:
+        suggested, total = await merge.suggest_duplicates(uow, caller, limit=params.limit)
     return DuplicateSuggestions(
         clusters=[
             DuplicateCluster(
@@ -72,17 +69,8 @@ async def review_merge(
             [{"type": "value_error", "loc": ("query", "ids"), "input": None,
               "msg": "name at least two different records"}]
         )  # fmt: skip
-    try:
-        async with database.read() as session:
-            records, comparisons = await use_cases.review(
-                session, caller.master_account_id, keep_id, others
-            )
-    except use_cases.ContactsNotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
-    except MergeRefused as refused:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
-    except MergeRejected as rejected:
-        raise _unprocessable(rejected.problems, within="query") from None
+    async with database.unit_of_work() as uow:
+        records, comparisons = await merge.review(uow, caller, keep_id, others)
     return MergeReview(
         keep_id=keep_id,
         records=[contact_view(record) for record in records],
@@ -105,40 +93,13 @@ async def review_merge(
 async def merge_contacts(
     body: MergeRequest, caller: CallerDep, database: DatabaseDep
 ) -> MergedContact:
-    try:
-        async with database.unit_of_work() as uow:
-            outcome = await use_cases.merge_prospects(uow, caller, body)
-            await uow.commit()
-    except use_cases.ContactsNotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
-    except MergeRefused as refused:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
-    except MergeRejected as rejected:
-        raise _unprocessable(rejected.problems, within="body") from None
+    async with database.transaction() as uow:
+        outcome = await merge.merge_prospects(uow, caller, body)
     return MergedContact(
         **contact_view(outcome.contact).model_dump(),
         merged_ids=outcome.merged_ids,
         changed_fields=outcome.changed_fields,
     )
-
-
-def _unprocessable(problems: list[Problem], *, within: str) -> RequestValidationError:
-    return RequestValidationError([_error(problem, within) for problem in problems])
-
-
-def _error(problem: Problem, within: str) -> dict[str, Any]:
-    error: dict[str, Any] = {
-        "type": problem.kind,
-        "loc": (within, *problem.loc),
-        "msg": problem.message,
-        "input": None,
-    }
-    if problem.candidates:
-        error["candidates"] = [
-            {"contact_id": str(candidate.contact_id), "value": candidate.value}
-            for candidate in problem.candidates
-        ]
-    return error
 
 
 def _reasons(cluster: Cluster) -> list[DuplicateReason]:

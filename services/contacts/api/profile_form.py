@@ -14,19 +14,16 @@ import pycountry
 from pydantic import EmailStr
 
 from contracts.api.contacts import FormChoice, ProfileField, ProfileForm, ProfileSectionForm
-from services.contacts.domain.profile import (
-    PHONE_FIELDS,
-    PROFILE_COLUMNS,
-    REQUIRED_COLUMNS,
+from services.contacts.domain.profile import PHONE_FIELDS, Product
+from services.contacts.domain.profile_fields import (
     SECTION_TITLES,
-    Product,
-    ProfileColumn,
     annotation_parts,
     before_validators,
     code_enum,
     is_list_path,
 )
 from services.contacts.domain.profile_types import country_name, meaning, to_country
+from services.contacts.files.profile_columns import PROFILE_COLUMNS, REQUIRED_COLUMNS, ProfileColumn
 
 PRODUCT_FIELD_LABELS = {
     "years_experience": "Years of experience",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
@@ -17,11 +17,14 @@ from contracts.api.transfers import (
     ImportReport,
     read_contacts_upload,
 )
-from services.contacts import transfers
+from services.contacts.api.deps import DatabaseDep
 from services.contacts.files.imports import parse_contacts_file
 from services.contacts.files.template import build_import_template
+from services.contacts.service_layer import transfers
+from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
 from services.runtime.caller import CallerDep
-from services.runtime.service import DatabaseDep
+from services.runtime.clock import Clock
+from services.runtime.service import ClockDep
 
 router = APIRouter(prefix="/contacts", tags=["transfers"])
 
@@ -67,20 +70,26 @@ async def import_contacts(
             for error in result.errors
         ]
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
-    added = await transfers.import_contacts(database, caller, result.contacts)
+    async with database.transaction() as uow:
+        added = await transfers.import_contacts(uow, caller, result.contacts)
     return ImportReport(added=len(added), contact_ids=[contact.id for contact in added])
 
 
 @router.get("/export/summary.csv")
-async def export_summary(caller: CallerDep, database: DatabaseDep) -> StreamingResponse:
-    parts = transfers.contact_summary_parts(database, caller.master_account_id)
-    return _download(parts, CSV_MEDIA_TYPE, _filename("contacts", caller.master_account_id, "csv"))
+async def export_summary(
+    caller: CallerDep, database: DatabaseDep, clock: ClockDep
+) -> StreamingResponse:
+    parts = _streamed(database, transfers.contact_summary_parts, caller.master_account_id)
+    filename = _filename("contacts", caller.master_account_id, "csv", clock)
+    return _download(parts, CSV_MEDIA_TYPE, filename)
 
 
 @router.get("/export/pending-tasks.csv")
-async def export_pending_tasks(caller: CallerDep, database: DatabaseDep) -> StreamingResponse:
-    parts = transfers.pending_task_parts(database, caller.master_account_id)
-    filename = _filename("pending-tasks", caller.master_account_id, "csv")
+async def export_pending_tasks(
+    caller: CallerDep, database: DatabaseDep, clock: ClockDep
+) -> StreamingResponse:
+    parts = _streamed(database, transfers.pending_task_parts, caller.master_account_id)
+    filename = _filename("pending-tasks", caller.master_account_id, "csv", clock)
     return _download(parts, CSV_MEDIA_TYPE, filename)
 
 
@@ -88,22 +97,32 @@ async def export_pending_tasks(caller: CallerDep, database: DatabaseDep) -> Stre
 async def export_client_data(
     caller: CallerDep,
     database: DatabaseDep,
+    clock: ClockDep,
     exported_by: Annotated[str, Query(min_length=1, max_length=200)],
     x_two_factor: Annotated[str | None, Header()] = None,
 ) -> Response:
-    if x_two_factor != TWO_FACTOR_VERIFIED:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "the full client data export is only for users with two-factor authentication on",
-        )
-    workbook = await transfers.client_data_workbook(
-        database, caller.master_account_id, exported_by=exported_by
-    )
-    filename = _filename("client-data", caller.master_account_id, "xlsx")
+    async with database.unit_of_work() as uow:
+        workbook = await transfers.client_data_workbook(
+            uow, caller, exported_by=exported_by,
+            two_factor_verified=x_two_factor == TWO_FACTOR_VERIFIED,
+        )  # fmt: skip
+    filename = _filename("client-data", caller.master_account_id, "xlsx", clock)
     return Response(workbook, media_type=XLSX_MEDIA_TYPE, headers=_attachment(filename))
 
 
-def _download(parts: Any, media_type: str, filename: str) -> StreamingResponse:
+async def _streamed(
+    database: DatabaseDep,
+    parts: Callable[[ContactsUnitOfWork, str], AsyncIterator[bytes]],
+    master_account_id: str,
+) -> AsyncIterator[bytes]:
+    """A streamed export's parts, read in a unit of work of its own: the response is sent
+    after the route has returned."""
+    async with database.unit_of_work() as uow:
+        async for part in parts(uow, master_account_id):
+            yield part
+
+
+def _download(parts: AsyncIterator[bytes], media_type: str, filename: str) -> StreamingResponse:
     return StreamingResponse(parts, media_type=media_type, headers=_attachment(filename))
 
 
@@ -114,6 +133,6 @@ def _attachment(filename: str) -> dict[str, str]:
     }
 
 
-def _filename(kind: str, master_account_id: str, extension: str) -> str:
-    day = datetime.now(UTC).date().isoformat()
+def _filename(kind: str, master_account_id: str, extension: str, clock: Clock) -> str:
+    day = clock.now().date().isoformat()
     return f"{kind}-{master_account_id}-{day}.{extension}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -18,10 +18,11 @@ from services.contacts.domain.profile import (
     ContactInfo,
     Profile,
     ProspectInfo,
-    changed_paths,
     error_message,
 )
+from services.contacts.domain.profile_fields import changed_paths
 from services.contacts.domain.profile_types import to_e164
+from services.runtime.errors import Conflict, Invalid, Location
 
 # An account becomes a client's once it is open; until then the contact stays a prospect.
 CLIENT_STAGES = frozenset({ApplicationStage.OPEN, ApplicationStage.CLOSED})
@@ -77,6 +78,31 @@ TRACKED_FIELDS = tuple(
 )
 
 
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One entry of a contact's history: who changed what, and when."""
+
+    changed_at: datetime
+    changed_by: str
+    action: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccountValuation:
+    """An account's net asset value as the back office last reported it."""
+
+    master_account_id: str
+    account_number: str
+    net_asset_value: Decimal
+
+
+def latest_valuations(valuations: Iterable[AccountValuation]) -> list[AccountValuation]:
+    """One valuation per account: the last one given (reports arrive in partition order)."""
+    latest = {(v.master_account_id, v.account_number): v for v in valuations}
+    return list(latest.values())
+
+
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Field -> [old, new] for every tracked field that differs; profile leaves as
     ``profile.<section>.<field>``."""
@@ -115,6 +141,18 @@ def contact_from_application(
     )
 
 
+def new_contact(master_account_id: str, values: Mapping[str, Any]) -> Contact:
+    """A contact created by a user from the table's columns (JSON-ready ``values``; first and
+    last name required)."""
+    contact = Contact(
+        master_account_id=master_account_id,
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+    )
+    edit_summary(contact, values)
+    return contact
+
+
 def apply_stage(
     contact: Contact,
     *,
@@ -138,10 +176,8 @@ def apply_stage(
 
 # --- editing the record (C3) ----------------------------------------------------------------
 
-Location = tuple[str | int, ...]
 
-
-class ContactConflict(Exception):
+class ContactConflict(Conflict):
     """The contact's state does not allow the command (it is already closed, not closed, ...)."""
 
 
@@ -154,13 +190,26 @@ class StaleVersion(ContactConflict):
         self.current = current
 
 
-class ProfileRejected(ValueError):
+class ProfileRejected(Invalid):
     """Invalid profile data: (location, message) per problem; locations are paths in the
     profile (``("contact", "email")``), or field names for an edit of the table's columns."""
 
     def __init__(self, errors: list[tuple[Location, str]]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors))
+        super().__init__(
+            "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors), problems=errors
+        )
         self.errors = errors
+
+    def located(self, locate: Callable[[Location], Location]) -> ProfileRejected:
+        """The same problems, located in the request (e.g. under its ``profile`` field)."""
+        return ProfileRejected([(locate(loc), message) for loc, message in self.errors])
+
+    def detail(self) -> list[dict[str, Any]]:
+        """FastAPI's validation format, as the profile routes have always answered it."""
+        return [
+            {"type": "value_error", "loc": [self.within, *loc], "msg": msg, "input": None}
+            for loc, msg in self.errors
+        ]
 
 
 def check_version(contact: Contact, version: int) -> None:

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from contracts.crm import GroupChanged, GroupVisibility
+from services.runtime.errors import Conflict, Invalid
 
 NAME_MAX_LENGTH = 100
 MAX_MEMBERS = 100_000  # what one GroupChanged event may carry
 
 
-class GroupRuleError(ValueError):
+class GroupRuleError(Invalid):
     """A change a group does not allow; ``field`` names the input it is about."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+
+
+class GroupConflict(Conflict):
+    """The change clashes with another group (answered with 409)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
-
-
-class GroupConflict(GroupRuleError):
-    """The change clashes with another group (answered with 409)."""
 
 
 @dataclass
@@ -47,6 +51,22 @@ class Group:
             deleted=deleted,
             version=self.version,
         )
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group as its list shows it."""
+
+    group: Group
+    member_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    group_id: UUID
+    contact_id: UUID
+    added_by: str
 
 
 def group_name(name: str) -> str:
@@ -74,3 +94,12 @@ def members_after(current: set[UUID], *, add: Iterable[UUID], remove: Iterable[U
     if len(after) > MAX_MEMBERS:
         raise GroupRuleError("add", f"a group holds at most {MAX_MEMBERS:,} contacts")
     return after
+
+
+def memberships_taken_over(
+    memberships: Iterable[GroupMembership], kept_id: UUID
+) -> list[GroupMembership]:
+    """The kept contact of a merge joins every group a merged contact was in (once per group,
+    as added by whoever added the merged contact)."""
+    added_by = {membership.group_id: membership.added_by for membership in memberships}
+    return [GroupMembership(group_id, kept_id, by) for group_id, by in added_by.items()]

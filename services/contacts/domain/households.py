@@ -3,30 +3,49 @@ every member's accounts. Each creation or change produces a form the members sig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from contracts.accounts import ApplicationStage
 from contracts.contacts import ContactKind
 from contracts.crm import HouseholdChanged
+from services.runtime.errors import Conflict, DomainError, Invalid
 
 MIN_MEMBERS = 2
 MAX_MEMBERS = 50
 NAME_MAX_LENGTH = 100
 
 
-class HouseholdRuleError(ValueError):
-    """Input a household cannot take; ``field`` names it (answered with 422)."""
+class HouseholdError(DomainError):
+    """A household change refused; ``field`` names the input it is about."""
+
+    field: str | None
+
+
+class HouseholdRuleError(HouseholdError, Invalid):
+    """Input a household cannot take (answered with 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+
+
+class HouseholdConflict(HouseholdError, Conflict):
+    """A member already belongs to another household (answered with 409)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
 
 
-class HouseholdConflict(HouseholdRuleError):
-    """A member already belongs to another household (answered with 409)."""
+class MemberTaken(HouseholdConflict):
+    """A member joined another household while this one was being written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "member_contact_ids", "a member joined another household meanwhile; try again"
+        )
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,25 @@ class Household:
             dissolved=self.dissolved,
             version=self.version,
         )
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    """A version of a household's form to sign (its PDF is read on its own)."""
+
+    version: int
+    household_version: int
+    generated_at: datetime
+    generated_by: str
+
+
+@dataclass(frozen=True)
+class HouseholdRecord:
+    """A household as its page shows it: the members' facts and the forms generated so far."""
+
+    household: Household
+    members: list[Candidate]
+    forms: list[FormInfo]
 
 
 def household_name(name: str) -> str:
@@ -129,3 +167,22 @@ def form_members(
     )
     head = known[head_id].name if head_id in known else "(none)"
     return head, [(known[cid].name, known[cid].account_number) for cid in ordered]
+
+
+def take_over_membership(
+    household: Household, merged_ids: Collection[UUID], kept_id: UUID, *, kept_joins: bool
+) -> None:
+    """A merge's change to a household the merged contacts were in: they leave, the kept contact
+    takes their place when ``kept_joins`` (it is in no household yet), and takes the head role
+    from a merged head when it is a member. A household left with fewer than two members is
+    dissolved. The household's version moves on."""
+    was_head = household.head_contact_id in merged_ids
+    household.member_ids = [cid for cid in household.member_ids if cid not in merged_ids]
+    if kept_joins:
+        household.member_ids.append(kept_id)
+    if kept_id in household.member_ids and was_head:
+        household.head_contact_id = kept_id
+    elif household.head_contact_id not in household.member_ids:
+        household.head_contact_id = None
+    household.dissolved = len(household.member_ids) < MIN_MEMBERS
+    household.version += 1

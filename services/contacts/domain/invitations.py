@@ -12,22 +12,34 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
 from uuid import UUID, uuid4
 
 from contracts.accounts import AccountType
 from contracts.api.invitations import InvitationStatus, token_master
 from contracts.crm import InvitationMethod, InvitationSent
+from services.contacts.domain.profile_types import meaning
+from services.runtime.errors import Conflict, Gone, Invalid
 
 SECRET_BYTES = 32
 MAX_SEND_ATTEMPTS = 5
 FIRST_RETRY_AFTER = timedelta(minutes=1)
 
 
-class InvitationRuleError(ValueError):
+class InvitationRuleError(Invalid):
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
+
+
+class ContactClosed(Conflict):
+    def __init__(self) -> None:
+        super().__init__("the contact is closed: reopen it before inviting")
+
+
+class LinkExpired(Gone):
+    def __init__(self) -> None:
+        super().__init__("this invitation link has expired; ask your advisor for a new one")
 
 
 @dataclass
@@ -137,3 +149,30 @@ def mark_attempt_failed(
         invitation.next_attempt_at = None
         return
     invitation.next_attempt_at = now + FIRST_RETRY_AFTER * 2 ** (invitation.attempts - 1)
+
+
+def invitation_email(
+    invitation: Invitation, *, sender: str, link: str, now: datetime
+) -> EmailMessage:
+    """The invitation email; its Message-ID is derived from the invitation id."""
+    assert invitation.email is not None
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    advisor = " ".join(invitation.advisor_name.split())
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((" ".join(invitation.recipient_name.split()), invitation.email))
+    message["Subject"] = (
+        f"{advisor} invites you to open your {meaning(invitation.account_type)} account"
+    )
+    message["Message-ID"] = f"<invitation-{invitation.id}@{domain}>"
+    message["Date"] = format_datetime(now)
+    message.set_content(
+        f"Dear {invitation.recipient_name},\n\n"
+        f"{advisor} invites you to apply for a {meaning(invitation.account_type)} account.\n"
+        "Your application is already prefilled with the information your advisor holds; "
+        "please review it, correct anything that is wrong and complete the rest:\n\n"
+        f"{link}\n\n"
+        f"The link is personal and works until {invitation.expires_at:%Y-%m-%d}.\n"
+        "If you did not expect this invitation, you can ignore this email.\n"
+    )
+    return message

@@ -25,13 +25,9 @@ from uuid import UUID
 
 from contracts.contacts import ContactKind
 from services.contacts.domain.contact import Contact, ProfileRejected, profile_of, replace_profile
-from services.contacts.domain.profile import (
-    PROFILE_COLUMNS,
-    SECTION_TITLES,
-    Profile,
-    plain,
-    value_at,
-)
+from services.contacts.domain.profile import Profile
+from services.contacts.domain.profile_fields import PROFILE_FIELDS, SECTION_TITLES, plain, value_at
+from services.runtime.errors import Conflict, Invalid
 
 MAX_RECORDS = 10
 """How many records one merge takes (the kept one included)."""
@@ -52,7 +48,7 @@ FIELDS: tuple[MergeField, ...] = (
         MergeField(
             PROFILE_PREFIX + column.path, column.label, SECTION_TITLES[column.path.split(".")[0]]
         )
-        for column in PROFILE_COLUMNS
+        for column in PROFILE_FIELDS
     ),
 )
 FIELD_BY_PATH = {field.path: field for field in FIELDS}
@@ -77,16 +73,45 @@ class Problem:
     candidates: tuple[Candidate, ...] = ()
 
 
-class MergeRefused(Exception):
+class MergeRefused(Conflict):
     """These records cannot be merged at all (a client, a closed record, two accounts)."""
 
 
-class MergeRejected(ValueError):
+class MergeRejected(Invalid):
     """The request cannot be carried out as asked: every problem, by field path."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("; ".join(f"{problem.loc[-1]}: {problem.message}" for problem in problems))
+    # richer than Invalid's (location, message) pairs: detail() below answers with them
+    problems: list[Problem]  # type: ignore[assignment]
+
+    def __init__(self, problems: Sequence[Problem], *, within: str = "body") -> None:
+        super().__init__(
+            "; ".join(f"{problem.loc[-1]}: {problem.message}" for problem in problems),
+            within=within,
+        )
         self.problems = list(problems)
+
+    def located_in(self, within: str) -> MergeRejected:
+        """The same problems, found in another part of the request (``query`` for a review)."""
+        return MergeRejected(self.problems, within=within)
+
+    def detail(self) -> list[dict[str, Any]]:
+        """One error per problem, typed by its kind; a conflict lists its candidates."""
+        return [_error(problem, self.within) for problem in self.problems]
+
+
+def _error(problem: Problem, within: str) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "type": problem.kind,
+        "loc": [within, *problem.loc],
+        "msg": problem.message,
+        "input": None,
+    }
+    if problem.candidates:
+        error["candidates"] = [
+            {"contact_id": str(candidate.contact_id), "value": candidate.value}
+            for candidate in problem.candidates
+        ]
+    return error
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
+from contracts.api.records import MAX_DOCUMENT_BYTES
 from contracts.crm import (
     CalendarEventChanged,
     DocumentChanged,
@@ -21,19 +17,22 @@ from contracts.crm import (
     TaskPriority,
     TaskStatus,
 )
+from services.runtime.errors import Conflict, Invalid, TooLarge, Unavailable
 
 
-class RecordRuleError(ValueError):
+class RecordRuleError(Invalid):
     """A change the rules refuse; ``field`` names the input at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message, field=field_name)
+
+
+class TransitionRefused(Conflict):
+    """The record's current state does not allow the change (a conflict, not bad input)."""
 
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(message)
         self.field = field_name
-        self.message = message
-
-
-class TransitionRefused(RecordRuleError):
-    """The record's current state does not allow the change (a conflict, not bad input)."""
 
 
 @dataclass
@@ -256,124 +255,18 @@ def apply_event_changes(
 # Documents
 
 
-@dataclass(frozen=True)
-class DocumentKind:
-    label: str
-    content_type: str
-    extensions: tuple[str, ...]
-
-
-PDF = DocumentKind("PDF", "application/pdf", (".pdf",))
-PNG = DocumentKind("PNG image", "image/png", (".png",))
-JPEG = DocumentKind("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
-GIF = DocumentKind("GIF image", "image/gif", (".gif",))
-TEXT = DocumentKind("text", "text/plain; charset=utf-8", (".txt", ".text", ".log", ".md"))
-CSV = DocumentKind("CSV", "text/csv; charset=utf-8", (".csv",))
-DOCX = DocumentKind(
-    "Word document",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    (".docx",),
-)
-XLSX = DocumentKind(
-    "Excel workbook",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    (".xlsx",),
-)
-ALLOWED_KINDS = (PDF, PNG, JPEG, GIF, TEXT, CSV, DOCX, XLSX)
-ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, GIF, plain text (UTF-8), CSV, Word (.docx) or Excel (.xlsx)"
-
-_MAGIC: tuple[tuple[bytes, DocumentKind], ...] = (
-    (b"%PDF-", PDF),
-    (b"\x89PNG\r\n\x1a\n", PNG),
-    (b"\xff\xd8\xff", JPEG),
-    (b"GIF87a", GIF),
-    (b"GIF89a", GIF),
-)
-_ZIP_MAGIC = b"PK\x03\x04"
-# Office Open XML packages are ZIP files with these parts; anything else zipped is refused.
-_OFFICE_PARTS: tuple[tuple[str, DocumentKind], ...] = (
-    ("word/document.xml", DOCX),
-    ("xl/workbook.xml", XLSX),
-)
-_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_MARKUP = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*<(?:!doctype|html|head|body|script|svg|\?xml)", re.IGNORECASE
-)
-
-
-class UnsupportedDocument(RecordRuleError):
-    def __init__(self, message: str) -> None:
-        super().__init__("file", message)
-
-
-class EmptyDocument(RecordRuleError):
+class DocumentTooLarge(TooLarge):
     def __init__(self) -> None:
-        super().__init__("file", "the file is empty")
+        super().__init__(f"a document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
 
 
-def sniff_document(content: bytes, filename: str) -> DocumentKind:
-    """What the bytes are, judged from the bytes; the name only tells CSV from plain text."""
-    if not content:
-        raise EmptyDocument()
-    for magic, kind in _MAGIC:
-        if content.startswith(magic):
-            return kind
-    if content.startswith(_ZIP_MAGIC):
-        return _office_kind(content)
-    if _is_text(content):
-        if _MARKUP.match(content):
-            raise UnsupportedDocument(
-                "HTML, SVG and XML files are not accepted (a browser could run them); "
-                f"allowed: {ALLOWED_DESCRIPTION}"
-            )
-        return CSV if PurePosixPath(filename.lower()).suffix == ".csv" else TEXT
-    raise UnsupportedDocument(f"this kind of file is not accepted; allowed: {ALLOWED_DESCRIPTION}")
+class DocumentUnavailable(Unavailable):
+    """The document's row exists but its bytes cannot be read."""
 
 
-def _office_kind(content: bytes) -> DocumentKind:
-    try:
-        # Only the central directory is read: nothing is decompressed.
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
-        raise UnsupportedDocument("the file looks like a ZIP archive but is damaged") from error
-    if "[Content_Types].xml" in names:
-        for part, kind in _OFFICE_PARTS:
-            if part in names:
-                return kind
-    raise UnsupportedDocument(
-        f"ZIP archives are accepted only as .docx or .xlsx files; allowed: {ALLOWED_DESCRIPTION}"
-    )
-
-
-def _is_text(content: bytes) -> bool:
-    try:
-        decoded = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return not _TEXT_CONTROLS.search(decoded)
-
-
-MAX_FILENAME_LENGTH = 200
-
-
-def safe_filename(filename: str | None, kind: DocumentKind) -> str:
-    """The uploaded name without any path, control characters or misleading extension."""
-    name = re.split(r"[\\/]", filename or "")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    stem, suffix = _split_suffix(name)
-    if suffix.lower() not in kind.extensions:
-        stem, suffix = name, kind.extensions[0]
-    stem = stem[: MAX_FILENAME_LENGTH - len(suffix)].rstrip(" .") or "document"
-    return stem + suffix
-
-
-def _split_suffix(name: str) -> tuple[str, str]:
-    dot = name.rfind(".")
-    if dot <= 0:
-        return name, ""
-    return name[:dot], name[dot:]
+def check_document_size(content: bytes) -> None:
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge()
 
 
 @dataclass

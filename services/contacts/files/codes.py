@@ -11,12 +11,7 @@ from typing import Any
 
 import pycountry
 
-from services.contacts.domain.profile import (
-    PROFILE_COLUMNS,
-    before_validators,
-    code_enum,
-    is_list_path,
-)
+from services.contacts.domain.profile_fields import before_validators, code_enum, is_list_path
 from services.contacts.domain.profile_types import (
     SUBDIVISION_COUNTRIES,
     country_name,
@@ -26,6 +21,7 @@ from services.contacts.domain.profile_types import (
     to_currency,
     to_language,
 )
+from services.contacts.files.profile_columns import PROFILE_COLUMNS
 
 
 @dataclass(frozen=True)

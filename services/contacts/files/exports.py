@@ -23,10 +23,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.contacts import ContactKind
-from services.contacts.domain.profile import PROFILE_COLUMNS, Profile, flatten
+from services.contacts.domain.profile import Profile
 from services.contacts.domain.profile_types import meaning
 from services.contacts.files.cells import neutralize
 from services.contacts.files.columns import SUMMARY_COLUMNS
+from services.contacts.files.profile_columns import PROFILE_COLUMNS, flatten
 
 _HEADER_STYLE = {"bold": True, "pattern": 1, "bg_color": "#DDEBF7"}
 PENDING_TASK_HEADERS = ("Contact", "Account number", "Status", "Task")

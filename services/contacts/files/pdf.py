@@ -13,15 +13,8 @@ import phonenumbers
 import pycountry
 
 from contracts.accounts import AccountType
-from services.contacts.domain.profile import (
-    PHONE_FIELDS,
-    PROFILE_COLUMNS,
-    SECTION_TITLES,
-    Product,
-    Profile,
-    before_validators,
-    value_at,
-)
+from services.contacts.domain.profile import PHONE_FIELDS, Product, Profile
+from services.contacts.domain.profile_fields import SECTION_TITLES, before_validators, value_at
 from services.contacts.domain.profile_types import (
     country_name,
     meaning,
@@ -30,6 +23,7 @@ from services.contacts.domain.profile_types import (
 )
 from services.contacts.files.exports import ExportContact
 from services.contacts.files.pdf_layout import MISSING, Document
+from services.contacts.files.profile_columns import PROFILE_COLUMNS
 
 _SIGNERS = {AccountType.JOINT: ("Applicant", "Joint applicant")}
 APPLICATION_DECLARATION = (

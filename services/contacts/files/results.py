@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from contracts.accounts import AccountType
 from contracts.contacts import ContactKind
-from services.contacts.domain.profile import Profile, flatten
+from services.contacts.domain.profile import Profile
+from services.contacts.files.profile_columns import flatten
 
 MAX_IMPORT_ROWS = 100
 

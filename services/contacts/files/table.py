@@ -15,15 +15,15 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
-from services.contacts.domain.profile import (
+from services.contacts.domain.profile import error_message
+from services.contacts.files.cells import formula_problem, imported_text, is_quoted
+from services.contacts.files.columns import READ_ONLY_COLUMNS
+from services.contacts.files.profile_columns import (
     PROFILE_COLUMNS,
     REQUIRED_COLUMNS,
     column_for_error,
-    error_message,
     unflatten,
 )
-from services.contacts.files.cells import formula_problem, imported_text, is_quoted
-from services.contacts.files.columns import READ_ONLY_COLUMNS
 from services.contacts.files.results import (
     MAX_IMPORT_ROWS,
     CellError,

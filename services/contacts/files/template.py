@@ -16,17 +16,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.contacts.domain.profile import (
+from services.contacts.domain.profile import Profile
+from services.contacts.domain.profile_fields import annotation_parts
+from services.contacts.files.codes import CodeList, code_list_of, code_lists, subdivision_rows
+from services.contacts.files.imports import MAX_FILE_BYTES
+from services.contacts.files.profile_columns import (
     PROFILE_COLUMNS,
     REQUIRED_COLUMNS,
-    Profile,
     ProfileColumn,
-    annotation_parts,
     flatten,
     unflatten,
 )
-from services.contacts.files.codes import CodeList, code_list_of, code_lists, subdivision_rows
-from services.contacts.files.imports import MAX_FILE_BYTES
 from services.contacts.files.results import MAX_IMPORT_ROWS
 from services.contacts.files.table import MAX_CELL_CHARS
 

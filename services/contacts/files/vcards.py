@@ -15,14 +15,9 @@ from typing import Any
 import vobject
 from pydantic import ValidationError
 
-from services.contacts.domain.profile import (
-    PHONE_FIELDS,
-    Salutation,
-    column_for_error,
-    error_message,
-    unflatten,
-)
+from services.contacts.domain.profile import PHONE_FIELDS, Salutation, error_message
 from services.contacts.domain.profile_types import code_parser
+from services.contacts.files.profile_columns import column_for_error, unflatten
 from services.contacts.files.results import (
     CellError,
     ContactDraft,

@@ -12,19 +12,46 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contacts.domain.records import Document
-from services.contacts.store import records as records_store
+from services.contacts.domain.records import Document, DocumentUnavailable
+from services.contacts.store.record_tables import crm_document_contents
+
+
+class DocumentContents(Protocol):
+    """The table of document bytes, in the unit of work's transaction."""
+
+    async def put(self, document_id: UUID, content: bytes) -> None: ...
+
+    async def read(self, document_id: UUID) -> bytes | None: ...
+
+
+class SqlDocumentContents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put(self, document_id: UUID, content: bytes) -> None:
+        await self._session.execute(
+            crm_document_contents.insert().values(document_id=document_id, content=content)
+        )
+
+    async def read(self, document_id: UUID) -> bytes | None:
+        content: bytes | None = await self._session.scalar(
+            select(crm_document_contents.c.content).where(
+                crm_document_contents.c.document_id == document_id
+            )
+        )
+        return content
 
 
 class DocumentStore(Protocol):
     name: str
 
-    async def put(self, session: AsyncSession, document: Document, content: bytes) -> None:
+    async def put(self, contents: DocumentContents, document: Document, content: bytes) -> None:
         """Keep the bytes; runs inside the transaction that inserts the document's row."""
 
-    async def read(self, session: AsyncSession, document: Document) -> bytes | None: ...
+    async def read(self, contents: DocumentContents, document: Document) -> bytes | None: ...
 
     async def discard(self, document_id: UUID) -> None:
         """Drop the bytes after the row is gone (committed) or its insert failed."""
@@ -35,11 +62,11 @@ class DatabaseDocumentStore:
 
     name = "database"
 
-    async def put(self, session: AsyncSession, document: Document, content: bytes) -> None:
-        await records_store.put_content(session, document.id, content)
+    async def put(self, contents: DocumentContents, document: Document, content: bytes) -> None:
+        await contents.put(document.id, content)
 
-    async def read(self, session: AsyncSession, document: Document) -> bytes | None:
-        return await records_store.read_content(session, document.id)
+    async def read(self, contents: DocumentContents, document: Document) -> bytes | None:
+        return await contents.read(document.id)
 
     async def discard(self, document_id: UUID) -> None:
         """Nothing to do: the content row goes with the document's row (ON DELETE CASCADE)."""
@@ -57,10 +84,10 @@ class DirectoryDocumentStore:
     def path_of(self, document_id: UUID) -> Path:
         return self.root / document_id.hex[:2] / document_id.hex
 
-    async def put(self, session: AsyncSession, document: Document, content: bytes) -> None:
+    async def put(self, contents: DocumentContents, document: Document, content: bytes) -> None:
         await asyncio.to_thread(self._write, self.path_of(document.id), content)
 
-    async def read(self, session: AsyncSession, document: Document) -> bytes | None:
+    async def read(self, contents: DocumentContents, document: Document) -> bytes | None:
         path = self.path_of(document.id)
         try:
             return await asyncio.to_thread(path.read_bytes)
@@ -79,3 +106,23 @@ class DirectoryDocumentStore:
             file.flush()
             os.fsync(file.fileno())
         partial.replace(path)
+
+
+class DocumentStores:
+    """The stores the settings allow: the directory one when ``documents_dir`` is set."""
+
+    def __init__(self, documents_dir: Path | None) -> None:
+        self.documents_dir = documents_dir
+
+    def for_new_documents(self) -> DocumentStore:
+        if self.documents_dir is None:
+            return DatabaseDocumentStore()
+        return DirectoryDocumentStore(self.documents_dir)
+
+    def named(self, name: str) -> DocumentStore:
+        """The store a document's row names."""
+        if name == DirectoryDocumentStore.name:
+            if self.documents_dir is None:
+                raise DocumentUnavailable("the documents directory is not configured")
+            return DirectoryDocumentStore(self.documents_dir)
+        return DatabaseDocumentStore()

@@ -1,4 +1,4 @@
-"""Likely duplicates and removing merged records; every query scoped to one master account.
+"""Likely duplicates among a master's open prospects.
 
 ``contact_duplicate_keys`` holds the matching keys of every open prospect — lower-cased emails,
 the last nine digits of each phone, the full name folded to its letters and its double-metaphone
@@ -11,17 +11,12 @@ pairs only (no look-up of the contacts themselves).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-from uuid import UUID
-
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, delete, select, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contacts.domain.duplicates import NAME_SIMILARITY_THRESHOLD, CandidatePair
-from services.contacts.store.repository import TABLE_COLUMNS
-from services.contacts.store.tables import contacts, metadata
+from services.contacts.store.tables import metadata
 
 contact_duplicate_keys = Table(
     "contact_duplicate_keys",
@@ -76,50 +71,30 @@ _CANDIDATE_PAIRS = text(
 )
 
 
-async def candidate_pairs(session: AsyncSession, master_account_id: str) -> list[CandidatePair]:
-    """The pairs of the master's open prospects that share an email or a phone, or a name key
-    and similar names, with what they share."""
-    # the pairs are sorted to be grouped: in memory, not on disk, for a large book
-    await session.execute(text("SET LOCAL work_mem = '64MB'"))
-    rows = await session.execute(
-        _CANDIDATE_PAIRS,
-        {
-            "master": master_account_id,
-            "largest_block": LARGEST_BLOCK,
-            "name_threshold": NAME_SIMILARITY_THRESHOLD,
-        },
-    )
-    return [
-        CandidatePair(
-            first=row.a,
-            second=row.b,
-            emails=frozenset(row.emails),
-            same_phone=row.same_phone,
-            name_similarity=round(float(row.name_similarity), 3),
+class DuplicateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def candidate_pairs(self, *, master_account_id: str) -> list[CandidatePair]:
+        """The pairs of the master's open prospects that share an email or a phone, or a name
+        key and similar names, with what they share."""
+        # the pairs are sorted to be grouped: in memory, not on disk, for a large book
+        await self._session.execute(text("SET LOCAL work_mem = '64MB'"))
+        rows = await self._session.execute(
+            _CANDIDATE_PAIRS,
+            {
+                "master": master_account_id,
+                "largest_block": LARGEST_BLOCK,
+                "name_threshold": NAME_SIMILARITY_THRESHOLD,
+            },
         )
-        for row in rows
-    ]
-
-
-async def table_rows(
-    session: AsyncSession, master_account_id: str, contact_ids: Sequence[UUID]
-) -> list[dict[str, Any]]:
-    """The contacts table's columns of these contacts of the master (others are left out)."""
-    if not contact_ids:
-        return []
-    statement = select(*TABLE_COLUMNS).where(
-        contacts.c.master_account_id == master_account_id, contacts.c.id.in_(contact_ids)
-    )
-    return [dict(row._mapping) for row in await session.execute(statement)]
-
-
-async def remove_contacts(
-    session: AsyncSession, master_account_id: str, contact_ids: Sequence[UUID]
-) -> None:
-    """Delete merged-away records (their history and keys go with them: the kept record's
-    "merged" entry holds what they were)."""
-    await session.execute(
-        delete(contacts).where(
-            contacts.c.master_account_id == master_account_id, contacts.c.id.in_(contact_ids)
-        )
-    )
+        return [
+            CandidatePair(
+                first=row.a,
+                second=row.b,
+                emails=frozenset(row.emails),
+                same_phone=row.same_phone,
+                name_similarity=round(float(row.name_similarity), 3),
+            )
+            for row in rows
+        ]

@@ -1,33 +1,32 @@
-"""Invitations and the pending registration tasks: tables and queries, scoped to one master
-(except the background sender, which takes the next due email of any master)."""
+"""Invitations: table and queries, scoped to one master (except the background sender's, which
+takes the next due email of any master)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
-    and_,
-    func,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.accounts import AccountType, ApplicationStage
+from contracts.accounts import AccountType
 from contracts.crm import InvitationMethod
 from services.contacts.domain.invitations import Invitation, InvitationStatus
-from services.contacts.store.tables import contacts, metadata
+from services.contacts.store.tables import metadata
 
 invitations = Table(
     "invitations",
@@ -62,11 +61,6 @@ invitations = Table(
         "next_attempt_at",
         postgresql_where=text("status = 'pending_send'"),
     ),
-)
-
-# the predicate of the partial index ix_contacts_master_pending_tasks (tables.py)
-HAS_PENDING_TASKS = and_(
-    contacts.c.pending_tasks != text("'[]'::jsonb"), contacts.c.closed.is_(False)
 )
 
 
@@ -116,150 +110,88 @@ def _values(invitation: Invitation) -> dict[str, Any]:
     }
 
 
-class InvitationStore:
-    def __init__(self, session: AsyncSession, master_account_id: str) -> None:
+class InvitationRepository:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._master = master_account_id
+
+    async def _one(self, *conditions: ColumnElement[bool]) -> Invitation | None:
+        row = (await self._session.execute(select(invitations).where(*conditions))).first()
+        return _to_invitation(row) if row else None
 
     async def add(self, invitation: Invitation) -> None:
-        assert invitation.master_account_id == self._master
         await self._session.execute(invitations.insert().values(**_values(invitation)))
 
-    async def of_contact(self, contact_id: UUID) -> list[Invitation]:
+    async def of_contact(self, contact_id: UUID, *, master_account_id: str) -> list[Invitation]:
+        """The contact's invitations, newest first."""
         rows = await self._session.execute(
             select(invitations)
             .where(
-                invitations.c.master_account_id == self._master,
+                invitations.c.master_account_id == master_account_id,
                 invitations.c.contact_id == contact_id,
             )
             .order_by(invitations.c.created_at.desc(), invitations.c.id)
         )
         return [_to_invitation(row) for row in rows]
 
-    async def get(self, contact_id: UUID, invitation_id: UUID) -> Invitation | None:
-        row = (
-            await self._session.execute(
-                select(invitations).where(
-                    invitations.c.master_account_id == self._master,
-                    invitations.c.contact_id == contact_id,
-                    invitations.c.id == invitation_id,
-                )
-            )
-        ).first()
-        return _to_invitation(row) if row else None
-
-    async def by_token_hash(self, token_hash: str) -> Invitation | None:
-        row = (
-            await self._session.execute(
-                select(invitations).where(
-                    invitations.c.master_account_id == self._master,
-                    invitations.c.token_hash == token_hash,
-                )
-            )
-        ).first()
-        return _to_invitation(row) if row else None
-
-
-async def next_due_email(session: AsyncSession, now: datetime) -> Invitation | None:
-    """The next invitation email to send, locked for this transaction; another sender running
-    at the same time skips it (and takes the next one)."""
-    row = (
-        await session.execute(
-            select(invitations)
-            .where(
-                invitations.c.status == InvitationStatus.PENDING_SEND.value,
-                invitations.c.next_attempt_at <= now,
-            )
-            .order_by(invitations.c.next_attempt_at, invitations.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
-    return _to_invitation(row) if row else None
-
-
-async def save_delivery(session: AsyncSession, invitation: Invitation) -> None:
-    """Write the outcome of a sending attempt."""
-    await session.execute(
-        invitations.update()
-        .where(
-            invitations.c.id == invitation.id,
-            invitations.c.master_account_id == invitation.master_account_id,
-        )
-        .values(
-            status=invitation.status.value,
-            token=invitation.token,
-            attempts=invitation.attempts,
-            next_attempt_at=invitation.next_attempt_at,
-            sent_at=invitation.sent_at,
-            failure=invitation.failure,
-        )
-    )
-
-
-async def reassign_invitations(
-    session: AsyncSession, master_account_id: str, from_ids: list[UUID], to_id: UUID
-) -> None:
-    await session.execute(
-        invitations.update()
-        .where(
+    async def get(
+        self, contact_id: UUID, invitation_id: UUID, *, master_account_id: str
+    ) -> Invitation | None:
+        return await self._one(
             invitations.c.master_account_id == master_account_id,
-            invitations.c.contact_id.in_(from_ids),
+            invitations.c.contact_id == contact_id,
+            invitations.c.id == invitation_id,
         )
-        .values(contact_id=to_id)
-    )
 
-
-# --- pending registration tasks -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PendingTasksRow:
-    contact_id: UUID
-    name: str
-    account_number: str | None
-    status: ApplicationStage | None
-    tasks: list[str]
-
-
-async def pending_tasks(
-    session: AsyncSession,
-    master_account_id: str,
-    *,
-    text_query: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[PendingTasksRow], int]:
-    """Open contacts with pending registration tasks, by name; searchable by account number or
-    name."""
-    conditions = [contacts.c.master_account_id == master_account_id, HAS_PENDING_TASKS]
-    if text_query:
-        escaped = text_query.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        conditions.append(contacts.c.search_text.like(f"%{escaped}%"))
-    where = and_(*conditions)
-    rows = await session.execute(
-        select(
-            contacts.c.id,
-            contacts.c.first_name,
-            contacts.c.last_name,
-            contacts.c.account_number,
-            contacts.c.status,
-            contacts.c.pending_tasks,
+    async def by_token_hash(self, token_hash: str, *, master_account_id: str) -> Invitation | None:
+        return await self._one(
+            invitations.c.master_account_id == master_account_id,
+            invitations.c.token_hash == token_hash,
         )
-        .where(where)
-        .order_by(contacts.c.last_name, contacts.c.first_name, contacts.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    found = [
-        PendingTasksRow(
-            contact_id=row.id,
-            name=f"{row.first_name} {row.last_name}",
-            account_number=row.account_number,
-            status=ApplicationStage(row.status) if row.status else None,
-            tasks=[str(task) for task in row.pending_tasks],
+
+    async def next_due_email(self, now: datetime) -> Invitation | None:
+        """The next invitation email to send, of any master, locked for this transaction;
+        another sender running at the same time skips it (and takes the next one)."""
+        row = (
+            await self._session.execute(
+                select(invitations)
+                .where(
+                    invitations.c.status == InvitationStatus.PENDING_SEND.value,
+                    invitations.c.next_attempt_at <= now,
+                )
+                .order_by(invitations.c.next_attempt_at, invitations.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        return _to_invitation(row) if row else None
+
+    async def save_delivery(self, invitation: Invitation) -> None:
+        """Write the outcome of a sending attempt."""
+        await self._session.execute(
+            invitations.update()
+            .where(
+                invitations.c.id == invitation.id,
+                invitations.c.master_account_id == invitation.master_account_id,
+            )
+            .values(
+                status=invitation.status.value,
+                token=invitation.token,
+                attempts=invitation.attempts,
+                next_attempt_at=invitation.next_attempt_at,
+                sent_at=invitation.sent_at,
+                failure=invitation.failure,
+            )
         )
-        for row in rows
-    ]
-    total = await session.scalar(select(func.count()).select_from(contacts).where(where))
-    return found, int(total or 0)
+
+    async def reassign(
+        self, from_ids: Sequence[UUID], to_id: UUID, *, master_account_id: str
+    ) -> None:
+        """The invitations of ``from_ids`` now belong to ``to_id`` (their history is kept)."""
+        await self._session.execute(
+            invitations.update()
+            .where(
+                invitations.c.master_account_id == master_account_id,
+                invitations.c.contact_id.in_(from_ids),
+            )
+            .values(contact_id=to_id)
+        )

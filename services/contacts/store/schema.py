@@ -6,8 +6,9 @@ A feature module that defines tables on ``tables.metadata`` is imported here.
 from services.contacts.store import (  # noqa: F401 - each registers its tables
     duplicates,
     groups,
+    households,
     invitations,
-    records,
+    record_tables,
 )
 from services.contacts.store.tables import metadata
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from services.contacts.domain.profile import LEAF_TYPES, Profile, unflatten, value_at
+from services.contacts.domain.profile import Profile
+from services.contacts.domain.profile_fields import LEAF_TYPES, value_at
+from services.contacts.files.profile_columns import unflatten
 
 FULL_ROW: dict[str, Any] = {
     "salutation": "Dr",

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.contacts import ContactKind
-from services.contacts.domain.profile import PROFILE_COLUMNS, Profile, flatten, unflatten
+from services.contacts.domain.profile import Profile
 from services.contacts.files.cells import imported_text, neutralize
 from services.contacts.files.columns import SUMMARY_COLUMNS
 from services.contacts.files.exports import (
@@ -24,6 +24,7 @@ from services.contacts.files.exports import (
     pending_tasks_csv,
 )
 from services.contacts.files.imports import parse_contacts_file
+from services.contacts.files.profile_columns import PROFILE_COLUMNS, flatten, unflatten
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "'=quoted", "''=twice"]
 

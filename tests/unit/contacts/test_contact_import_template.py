@@ -9,8 +9,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.workbook import Workbook as WorkbookType
 
 from contracts.accounts import AccountType
-from services.contacts.domain.profile import PROFILE_COLUMNS, REQUIRED_COLUMNS
 from services.contacts.files.imports import parse_contacts_file
+from services.contacts.files.profile_columns import PROFILE_COLUMNS, REQUIRED_COLUMNS
 from services.contacts.files.template import build_import_template
 
 

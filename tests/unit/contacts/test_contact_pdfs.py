@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts.accounts import AccountType, ApplicationStage
-from services.contacts.domain.profile import Profile, unflatten
+from services.contacts.domain.profile import Profile
 from services.contacts.files import pdf_layout
 from services.contacts.files.exports import ExportContact
 from services.contacts.files.pdf import (
@@ -16,6 +16,7 @@ from services.contacts.files.pdf import (
     client_information_pdf,
     household_form_pdf,
 )
+from services.contacts.files.profile_columns import unflatten
 
 AT = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
 NAMES = ["José Müller-Ōtani", "山田 太郎", "Zoë O'Brien"]

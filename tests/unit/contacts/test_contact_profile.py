@@ -11,9 +11,6 @@ from pydantic import ValidationError
 
 from contracts.accounts import AccountType
 from services.contacts.domain.profile import (
-    COLUMN_BY_NAME,
-    LEAF_TYPES,
-    PROFILE_COLUMNS,
     ContactInfo,
     EmploymentStatus,
     Financial,
@@ -24,9 +21,13 @@ from services.contacts.domain.profile import (
     SourceOfFunds,
     TaxIdType,
     W8W9Form,
-    changed_paths,
-    column_for_error,
     error_message,
+)
+from services.contacts.domain.profile_fields import LEAF_TYPES, changed_paths
+from services.contacts.files.profile_columns import (
+    COLUMN_BY_NAME,
+    PROFILE_COLUMNS,
+    column_for_error,
     flatten,
     unflatten,
 )

@@ -8,13 +8,15 @@ from enum import StrEnum
 import pytest
 
 from contracts.api.transfers import UPLOAD_LIMITS, size_text, too_large_message, upload_limit
-from services.contacts.domain.profile import PROFILE_COLUMNS, Profile, code_enum, flatten
+from services.contacts.domain.profile import Profile
+from services.contacts.domain.profile_fields import code_enum
 from services.contacts.domain.profile_types import code_parser, describe_codes, fold, meaning
 from services.contacts.files.imports import CSV_EXTENSIONS, MAX_FILE_BYTES, parse_contacts_file
+from services.contacts.files.profile_columns import PROFILE_COLUMNS, flatten
 from services.contacts.files.results import FILE_LEVEL_ROW
 from services.contacts.files.template import example_profiles
 from services.contacts.files.vcards import MAX_VCARD_BYTES
-from services.contacts.store.transfers import stored_profile
+from services.contacts.store.exports import stored_profile
 
 
 def test_the_http_limits_are_the_file_checks_limits() -> None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from contracts.api.records import EventCreate, EventListQuery, TaskStatus, TaskUpdate
 from contracts.crm import TaskPriority
 from services.contacts.api.records import download_headers
-from services.contacts.domain.records import (
+from services.contacts.domain.document_kinds import (
     CSV,
     DOCX,
     GIF,
@@ -24,22 +24,24 @@ from services.contacts.domain.records import (
     PNG,
     TEXT,
     XLSX,
+    EmptyDocument,
+    UnsupportedDocument,
+    safe_filename,
+    sniff_document,
+)
+from services.contacts.domain.records import (
     CalendarEvent,
     Document,
-    EmptyDocument,
     Note,
     RecordRuleError,
     Task,
     TransitionRefused,
-    UnsupportedDocument,
     apply_event_changes,
     apply_task_changes,
     change_status,
     edit_note,
     new_event,
     next_version,
-    safe_filename,
-    sniff_document,
 )
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

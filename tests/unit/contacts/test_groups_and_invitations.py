@@ -31,6 +31,7 @@ from services.contacts.domain.households import (
 from services.contacts.domain.invitations import (
     MAX_SEND_ATTEMPTS,
     InvitationRuleError,
+    invitation_email,
     mark_attempt_failed,
     mark_sent,
     master_of_token,
@@ -38,7 +39,7 @@ from services.contacts.domain.invitations import (
     token_hash,
 )
 from services.contacts.domain.profile import Profile
-from services.contacts.invitations import application_sections, invitation_email
+from services.contacts.service_layer.invitations import application_sections
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -203,12 +204,12 @@ def test_sending_is_retried_with_a_growing_delay_then_given_up() -> None:
 def test_the_email_links_to_the_application_and_its_id_makes_it_idempotent() -> None:
     invitation = an_invitation()
     message = invitation_email(invitation, sender="Advisors <crm@harbor.example>",
-                               link=f"https://portal.example/apply/{invitation.token}")  # fmt: skip
+                               link=f"https://portal.example/apply/{invitation.token}", now=NOW)  # fmt: skip
     assert message["Message-ID"] == f"<invitation-{invitation.id}@harbor.example>"
     assert message["To"] == "Pat Doe <pat@example.com>"
     assert f"https://portal.example/apply/{invitation.token}" in message.get_content()
     assert "2026-04-01" in message.get_content()  # the link's last day
-    again = invitation_email(invitation, sender="crm@harbor.example", link="x")
+    again = invitation_email(invitation, sender="crm@harbor.example", link="x", now=NOW)
     assert again["Message-ID"] == message["Message-ID"]
 
 

@@ -22,7 +22,7 @@ from services.contacts.domain.merge import (
     compare,
     merge,
 )
-from services.contacts.domain.profile import LEAF_TYPES
+from services.contacts.domain.profile_fields import LEAF_TYPES
 
 MASTER = "M0000001"
 

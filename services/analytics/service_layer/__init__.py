@@ -1,0 +1,1 @@
+"""Analytics' use cases: the only callers of ``store/``."""

@@ -1,0 +1,37 @@
+"""Analytics' unit of work: the repositories its use cases reach, and the SQL one behind them.
+
+Use cases type their ``uow`` as ``AnalyticsUnitOfWork`` (a protocol), so unit tests pass a fake
+with in-memory repositories; the service runs ``SqlAnalyticsUnitOfWork``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.analytics.domain.statistics import ContactState
+from services.analytics.store.repository import ContactStateRepository
+from services.runtime.db import UnitOfWork
+
+
+class ContactStates(Protocol):
+    async def upsert(self, states: Sequence[ContactState]) -> None: ...
+
+    async def count_by_kind_and_status(
+        self, *, master_account_id: str
+    ) -> list[tuple[str, str | None, bool, int]]: ...
+
+
+class AnalyticsUnitOfWork(Protocol):
+    # read-only properties: a fake may hold any implementation of the repository protocol
+    @property
+    def contact_states(self) -> ContactStates: ...
+
+
+class SqlAnalyticsUnitOfWork(UnitOfWork):
+    def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
+        super().__init__(session, on_commit_with_events)
+        self.contact_states: ContactStates = ContactStateRepository(session)

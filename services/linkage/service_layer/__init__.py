@@ -1,0 +1,1 @@
+"""Linkage' use cases: the only callers of ``store/`` and the only publishers."""

@@ -1,0 +1,1 @@
+"""Staging' use cases: the only callers of ``store/`` and the only publishers."""
