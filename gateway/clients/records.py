@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -30,86 +31,116 @@ from contracts.api.records import (
 from gateway.clients.http import Download, NamedFile, ServiceClients, multipart
 from gateway.store.users import User
 
-
-def _query(query: BaseModel) -> dict[str, Any]:
-    params: dict[str, Any] = query.model_dump(mode="json", exclude_none=True)
-    return params
+OutT = TypeVar("OutT", bound=BaseModel)
+PageT = TypeVar("PageT", bound=BaseModel)
 
 
-def _body(command: BaseModel) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecordCalls(Generic[OutT, PageT]):
+    """The calls every kind of record answers the same way, at ``/<kind>`` and
+    ``/contacts/{id}/<kind>``; each typed function below is one of them."""
+
+    kind: str
+    out: type[OutT]
+    page: type[PageT]
+
+    async def list(
+        self, clients: ServiceClients, user: User, query: BaseModel, *, of: UUID | None = None
+    ) -> PageT:
+        path = f"/contacts/{of}/{self.kind}" if of else f"/{self.kind}"
+        params = query.model_dump(mode="json", exclude_none=True)
+        return self.page.model_validate(
+            await clients.contacts.json("GET", path, user, params=params)
+        )
+
+    async def add(
+        self, clients: ServiceClients, user: User, command: BaseModel, *, of: UUID | None = None
+    ) -> OutT:
+        path = f"/contacts/{of}/{self.kind}" if of else f"/{self.kind}"
+        return self.out.model_validate(
+            await clients.contacts.json("POST", path, user, json=_set_fields(command))
+        )
+
+    async def get(self, clients: ServiceClients, user: User, record_id: UUID) -> OutT:
+        path = f"/{self.kind}/{record_id}"
+        return self.out.model_validate(await clients.contacts.json("GET", path, user))
+
+    async def change(
+        self, clients: ServiceClients, user: User, record_id: UUID, changes: BaseModel
+    ) -> OutT:
+        path = f"/{self.kind}/{record_id}"
+        return self.out.model_validate(
+            await clients.contacts.json("PATCH", path, user, json=_set_fields(changes))
+        )
+
+    async def delete(self, clients: ServiceClients, user: User, record_id: UUID) -> None:
+        await clients.contacts.call("DELETE", f"/{self.kind}/{record_id}", user)
+
+
+def _set_fields(command: BaseModel) -> dict[str, Any]:
     """What the caller set: a change leaves the fields it does not name as they are."""
     body: dict[str, Any] = command.model_dump(mode="json", exclude_unset=True)
     return body
+
+
+NOTES = RecordCalls("notes", NoteOut, NotePage)
+TASKS = RecordCalls("tasks", TaskOut, TaskPage)
+EVENTS = RecordCalls("events", EventOut, EventPage)
+DOCUMENTS = RecordCalls("documents", DocumentOut, DocumentPage)
 
 
 # Notes
 
 
 async def list_notes(clients: ServiceClients, user: User, query: NoteListQuery) -> NotePage:
-    return NotePage.model_validate(
-        await clients.contacts.json("GET", "/notes", user, params=_query(query))
-    )
+    return await NOTES.list(clients, user, query)
 
 
 async def list_contact_notes(
     clients: ServiceClients, user: User, contact_id: UUID, query: NoteListQuery
 ) -> NotePage:
-    path = f"/contacts/{contact_id}/notes"
-    return NotePage.model_validate(
-        await clients.contacts.json("GET", path, user, params=_query(query))
-    )
+    return await NOTES.list(clients, user, query, of=contact_id)
 
 
 async def add_note(
     clients: ServiceClients, user: User, contact_id: UUID, note: NoteCreate
 ) -> NoteOut:
-    path = f"/contacts/{contact_id}/notes"
-    return NoteOut.model_validate(await clients.contacts.json("POST", path, user, json=_body(note)))
+    return await NOTES.add(clients, user, note, of=contact_id)
 
 
 async def get_note(clients: ServiceClients, user: User, note_id: UUID) -> NoteOut:
-    return NoteOut.model_validate(await clients.contacts.json("GET", f"/notes/{note_id}", user))
+    return await NOTES.get(clients, user, note_id)
 
 
 async def change_note(
     clients: ServiceClients, user: User, note_id: UUID, changes: NoteUpdate
 ) -> NoteOut:
-    path = f"/notes/{note_id}"
-    return NoteOut.model_validate(
-        await clients.contacts.json("PATCH", path, user, json=_body(changes))
-    )
+    return await NOTES.change(clients, user, note_id, changes)
 
 
 async def delete_note(clients: ServiceClients, user: User, note_id: UUID) -> None:
-    await clients.contacts.call("DELETE", f"/notes/{note_id}", user)
+    await NOTES.delete(clients, user, note_id)
 
 
 # Tasks / workflows
 
 
 async def list_tasks(clients: ServiceClients, user: User, query: TaskListQuery) -> TaskPage:
-    return TaskPage.model_validate(
-        await clients.contacts.json("GET", "/tasks", user, params=_query(query))
-    )
+    return await TASKS.list(clients, user, query)
 
 
 async def add_task(clients: ServiceClients, user: User, task: TaskCreate) -> TaskOut:
-    return TaskOut.model_validate(
-        await clients.contacts.json("POST", "/tasks", user, json=_body(task))
-    )
+    return await TASKS.add(clients, user, task)
 
 
 async def get_task(clients: ServiceClients, user: User, task_id: UUID) -> TaskOut:
-    return TaskOut.model_validate(await clients.contacts.json("GET", f"/tasks/{task_id}", user))
+    return await TASKS.get(clients, user, task_id)
 
 
 async def change_task(
     clients: ServiceClients, user: User, task_id: UUID, changes: TaskUpdate
 ) -> TaskOut:
-    path = f"/tasks/{task_id}"
-    return TaskOut.model_validate(
-        await clients.contacts.json("PATCH", path, user, json=_body(changes))
-    )
+    return await TASKS.change(clients, user, task_id, changes)
 
 
 async def complete_task(clients: ServiceClients, user: User, task_id: UUID) -> TaskOut:
@@ -119,39 +150,32 @@ async def complete_task(clients: ServiceClients, user: User, task_id: UUID) -> T
 
 
 async def delete_task(clients: ServiceClients, user: User, task_id: UUID) -> None:
-    await clients.contacts.call("DELETE", f"/tasks/{task_id}", user)
+    await TASKS.delete(clients, user, task_id)
 
 
 # Calendar events
 
 
 async def list_events(clients: ServiceClients, user: User, query: EventListQuery) -> EventPage:
-    return EventPage.model_validate(
-        await clients.contacts.json("GET", "/events", user, params=_query(query))
-    )
+    return await EVENTS.list(clients, user, query)
 
 
 async def add_event(clients: ServiceClients, user: User, event: EventCreate) -> EventOut:
-    return EventOut.model_validate(
-        await clients.contacts.json("POST", "/events", user, json=_body(event))
-    )
+    return await EVENTS.add(clients, user, event)
 
 
 async def get_event(clients: ServiceClients, user: User, event_id: UUID) -> EventOut:
-    return EventOut.model_validate(await clients.contacts.json("GET", f"/events/{event_id}", user))
+    return await EVENTS.get(clients, user, event_id)
 
 
 async def change_event(
     clients: ServiceClients, user: User, event_id: UUID, changes: EventUpdate
 ) -> EventOut:
-    path = f"/events/{event_id}"
-    return EventOut.model_validate(
-        await clients.contacts.json("PATCH", path, user, json=_body(changes))
-    )
+    return await EVENTS.change(clients, user, event_id, changes)
 
 
 async def delete_event(clients: ServiceClients, user: User, event_id: UUID) -> None:
-    await clients.contacts.call("DELETE", f"/events/{event_id}", user)
+    await EVENTS.delete(clients, user, event_id)
 
 
 # Documents
@@ -160,18 +184,13 @@ async def delete_event(clients: ServiceClients, user: User, event_id: UUID) -> N
 async def list_documents(
     clients: ServiceClients, user: User, query: DocumentListQuery
 ) -> DocumentPage:
-    return DocumentPage.model_validate(
-        await clients.contacts.json("GET", "/documents", user, params=_query(query))
-    )
+    return await DOCUMENTS.list(clients, user, query)
 
 
 async def list_contact_documents(
     clients: ServiceClients, user: User, contact_id: UUID, query: DocumentListQuery
 ) -> DocumentPage:
-    path = f"/contacts/{contact_id}/documents"
-    return DocumentPage.model_validate(
-        await clients.contacts.json("GET", path, user, params=_query(query))
-    )
+    return await DOCUMENTS.list(clients, user, query, of=contact_id)
 
 
 async def upload_document(
@@ -184,9 +203,7 @@ async def upload_document(
 
 
 async def get_document(clients: ServiceClients, user: User, document_id: UUID) -> DocumentOut:
-    return DocumentOut.model_validate(
-        await clients.contacts.json("GET", f"/documents/{document_id}", user)
-    )
+    return await DOCUMENTS.get(clients, user, document_id)
 
 
 async def document_content(
@@ -201,4 +218,4 @@ async def document_content(
 
 
 async def delete_document(clients: ServiceClients, user: User, document_id: UUID) -> None:
-    await clients.contacts.call("DELETE", f"/documents/{document_id}", user)
+    await DOCUMENTS.delete(clients, user, document_id)
