@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -41,6 +41,20 @@ def service_metadata() -> MetaData:
     outbox.define_table(metadata)
     inbox.define_table(metadata)
     return metadata
+
+
+class EventPublisher(Protocol):
+    """What every service's unit-of-work protocol includes: publishing through the outbox."""
+
+    async def publish(
+        self,
+        topic: str,
+        event: Event,
+        *,
+        master_account_id: str,
+        correlation_id: str | None = None,
+        caused_by: Delivery[Any] | None = None,
+    ) -> None: ...
 
 
 class UnitOfWork:
@@ -148,6 +162,15 @@ class Database(Generic[UnitOfWorkT]):
         """A session for queries only."""
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def queries(self) -> AsyncIterator[UnitOfWorkT]:
+        """A unit of work for queries only, on a connection in autocommit: no BEGIN and ROLLBACK
+        round trips (for the busiest reads). Nothing it does is ever committed or published."""
+        async with self.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=connection) as session:
+                yield self._new_unit_of_work(session, self.outbox_signal)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

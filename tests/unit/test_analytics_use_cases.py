@@ -47,6 +47,18 @@ class InMemoryContactStates:
 class FakeAnalyticsUnitOfWork:
     def __init__(self) -> None:
         self.contact_states = InMemoryContactStates()
+        self.published: list[Event] = []
+
+    async def publish(
+        self,
+        topic: str,
+        event: Event,
+        *,
+        master_account_id: str,
+        correlation_id: str | None = None,
+        caused_by: Delivery[Any] | None = None,
+    ) -> None:
+        self.published.append(event)
 
 
 def snapshot(contact_id: UUID, version: int, **fields: Any) -> ContactSnapshot:
@@ -72,6 +84,7 @@ async def test_a_batch_keeps_each_contacts_newest_state_in_one_statement() -> No
     )  # fmt: skip
     assert uow.contact_states.upserts == [2]
     assert uow.contact_states.rows[ada].version == 3
+    assert uow.published == [], "a read model publishes nothing"
     statistics = await contact_statistics(uow, "F1000001")
     assert (statistics.total, statistics.clients, statistics.prospects) == (2, 1, 1)
     assert statistics.by_status[ApplicationStage.OPEN] == 1

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.analytics.domain.statistics import ContactState
 from services.analytics.store.repository import ContactStateRepository
-from services.runtime.db import UnitOfWork
+from services.runtime.db import EventPublisher, UnitOfWork
 
 
 class ContactStates(Protocol):
@@ -25,7 +25,7 @@ class ContactStates(Protocol):
     ) -> list[tuple[str, str | None, bool, int]]: ...
 
 
-class AnalyticsUnitOfWork(Protocol):
+class AnalyticsUnitOfWork(EventPublisher, Protocol):
     # read-only properties: a fake may hold any implementation of the repository protocol
     @property
     def contact_states(self) -> ContactStates: ...

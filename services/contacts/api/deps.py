@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contacts.service_layer.invitation_sender import InvitationSender
 from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
@@ -33,12 +32,9 @@ async def get_invitation_sender(request: Request) -> InvitationSender:
 
 
 async def outside_a_transaction(database: DatabaseDep) -> AsyncIterator[SqlContactsUnitOfWork]:
-    """A unit of work for queries only, on a connection in autocommit: no BEGIN and ROLLBACK
-    round trips (for the busiest route, the contacts table)."""
-    async with database.engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        async with AsyncSession(bind=connection) as session:
-            yield SqlContactsUnitOfWork(session, database.outbox_signal)
+    """For the busiest route, the contacts table: no BEGIN and ROLLBACK round trips."""
+    async with database.queries() as uow:
+        yield uow
 
 
 InvitationSenderDep = Annotated[InvitationSender, Depends(get_invitation_sender)]

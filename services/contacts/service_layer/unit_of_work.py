@@ -15,7 +15,6 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.envelope import Event
 from services.contacts.service_layer.book_repositories import (
     Contacts,
     ContactTable,
@@ -45,12 +44,11 @@ from services.contacts.store.households import HouseholdRepository
 from services.contacts.store.invitations import InvitationRepository
 from services.contacts.store.record_repository import SqlRecordContacts, SqlRecordRepository
 from services.contacts.store.task_reminders import SqlTaskReminders
-from services.runtime.db import UnitOfWork
+from services.runtime.db import EventPublisher, UnitOfWork
 
 
-class ContactsUnitOfWork(Protocol):
+class ContactsUnitOfWork(EventPublisher, Protocol):
     # --- CRM records: notes, tasks/workflows, calendar events, documents ---------------------
-    # (records block)
     @property
     def notes(self) -> Notes: ...
     @property
@@ -67,7 +65,6 @@ class ContactsUnitOfWork(Protocol):
     def record_contacts(self) -> RecordContacts: ...
 
     # --- contacts, groups, households, invitations, merges, imports and exports -------------
-    # (book block)
     @property
     def contacts(self) -> Contacts: ...
     @property
@@ -83,21 +80,11 @@ class ContactsUnitOfWork(Protocol):
     @property
     def exports(self) -> Exports: ...
 
-    async def publish(
-        self,
-        topic: str,
-        event: Event,
-        *,
-        master_account_id: str,
-        correlation_id: str | None = None,
-    ) -> None: ...
-
 
 class SqlContactsUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
         super().__init__(session, on_commit_with_events)
         # --- CRM records ------------------------------------------------------------------
-        # (records block)
         notes = SqlRecordRepository(session, record_kinds.NOTES)
         tasks = SqlRecordRepository(session, record_kinds.TASKS)
         events = SqlRecordRepository(session, record_kinds.EVENTS)
@@ -113,7 +100,6 @@ class SqlContactsUnitOfWork(UnitOfWork):
         )
 
         # --- contacts, groups, households, invitations, merges, imports and exports ------
-        # (book block)
         self.contacts: Contacts = ContactRepository(session)
         self.contact_table: ContactTable = ContactTableRepository(session)
         self.groups: Groups = GroupRepository(session)

@@ -6,26 +6,14 @@ in-memory repositories; the service runs ``SqlMessagingUnitOfWork``. See ``servi
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from contracts.envelope import Event
-from services.runtime.db import UnitOfWork
+from services.runtime.db import EventPublisher, UnitOfWork
 
 
-class MessagingUnitOfWork(Protocol):
-    async def publish(
-        self,
-        topic: str,
-        event: Event,
-        *,
-        master_account_id: str,
-        correlation_id: str | None = None,
-    ) -> None: ...
+class MessagingUnitOfWork(EventPublisher, Protocol):
+    """No repositories yet: the first use case adds them here."""
 
 
 class SqlMessagingUnitOfWork(UnitOfWork):
-    def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
-        super().__init__(session, on_commit_with_events)
+    """Builds the repositories over the transaction's session (none yet)."""

@@ -14,6 +14,7 @@ from services.contacts.domain.record_listings import (
     TaskFilter,
 )
 from services.contacts.domain.records import CalendarEvent, Document, Note, Task
+from services.runtime.consumers import Delivery
 from tests.unit.contacts.fake_book import (
     FakeContacts,
     FakeGroups,
@@ -44,7 +45,7 @@ class FakeContactsUnitOfWork:
     published: list[Published] = field(default_factory=list)
     committed: bool = False
 
-    # --- CRM records (records block) -------------------------------------------------------
+    # --- CRM records ----------------------------------------------------------------------
     notes: FakeRecords[Note, NoteFilter] = field(default_factory=FakeRecords)
     tasks: FakeRecords[Task, TaskFilter] = field(default_factory=FakeRecords)
     events: FakeRecords[CalendarEvent, EventFilter] = field(default_factory=FakeRecords)
@@ -62,7 +63,7 @@ class FakeContactsUnitOfWork:
         kinds = (self.notes, self.tasks, self.events, self.documents)
         return FakeRecordContacts(self.contact_names, kinds)
 
-    # --- contacts, groups, households, invitations, merges (book block) --------------------
+    # --- contacts, groups, households, invitations, merges ---------------------------------
     contacts: FakeContacts = field(default_factory=FakeContacts)
     groups: FakeGroups = field(default_factory=FakeGroups)
     invitations: FakeInvitations = field(default_factory=FakeInvitations)
@@ -76,7 +77,13 @@ class FakeContactsUnitOfWork:
         return FakeHouseholds(self.household_rows, self.contacts)
 
     async def publish(
-        self, topic: str, event: Event, *, master_account_id: str, correlation_id: str | None = None
+        self,
+        topic: str,
+        event: Event,
+        *,
+        master_account_id: str,
+        correlation_id: str | None = None,
+        caused_by: Delivery[Any] | None = None,
     ) -> None:
         self.published.append(Published(topic, event, master_account_id))
 
