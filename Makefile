@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+NPM ?= /usr/bin/npm
 
 .PHONY: up test install lint format bench asyncapi clean
 
@@ -20,12 +21,16 @@ up: $(STAMP)
 	$(BIN)/python -m deploy.stack
 
 ## Install everything and run the whole test suite (unit, integration, end-to-end, browser).
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(NPM)
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never a browser download).
 $(CHROMIUM):
 	test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# The accessibility checks fetch axe-core from the npm registry (never a CDN) with Debian's npm.
+$(NPM):
+	test -x $(NPM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
