@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 NPM ?= /usr/bin/npm
 
-.PHONY: up test install lint format bench asyncapi clean
+.PHONY: up reset test install lint format bench asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(STAMP)
 ## Install everything and start the whole system on the embedded defaults.
 up: $(STAMP)
 	$(BIN)/python -m deploy.stack
+
+## Delete the book `make up` keeps in .data/ (refused while a stack runs on it): the next start is new.
+reset: $(STAMP)
+	$(BIN)/python -m deploy.data_dir reset
 
 ## Install everything and run the whole test suite (unit, integration, end-to-end, browser).
 test: $(STAMP) $(CHROMIUM) $(NPM)

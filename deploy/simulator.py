@@ -5,6 +5,8 @@ before the simulated "today" (applications walking through the six stages, fundi
 daily net asset values, positions, corporate actions, broker messages, security devices),
 ``next_day()`` one more business day, ``take(n)`` exactly ``n`` events for benchmarks.
 ``publish()`` sends events to Kafka; ``python -m deploy.simulator`` runs it from the command line.
+With ``--state-dir`` it keeps its state there and a restart continues the same book
+(``deploy/simulator_state.py``).
 
 Event ids come from the seed too, so replaying a seed is a no-op for idempotent consumers;
 use another ``--seed`` for a fresh book. Amounts are USD; an internal transfer is reported on
@@ -26,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 from itertools import islice
+from pathlib import Path
 from random import Random
 from typing import Any
 from uuid import UUID
@@ -64,6 +67,8 @@ from contracts.accounts import (
 from contracts.envelope import Envelope, Event
 from contracts.topics import Topic
 from deploy.demo import DEMO_MASTERS
+from deploy.simulator_state import Record, SimulatorState
+from services.runtime.cluster import cluster_id
 
 log = structlog.get_logger("deploy.simulator")
 
@@ -415,6 +420,10 @@ class SimulatedEvent:
     def headers(self) -> list[tuple[str, bytes]]:
         return [("event-type", self.envelope.type.encode()), ("content-type", b"application/json")]
 
+    @property
+    def record(self) -> Record:
+        return Record(self.topic.name, self.key, self.value, self.headers)
+
 
 # --------------------------------------------------------------------------- state
 
@@ -634,6 +643,14 @@ class BackOffice:
     def today(self) -> date:
         """The last simulated day."""
         return self._day
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A snapshot to continue from (``deploy/simulator_state.py``): the opening book, already
+        published, is not kept (it stays built, as an empty list), nor is ``take()``'s stream."""
+        state = dict(self.__dict__)
+        state["_book"] = None if self._book is None else []
+        state["_stream"] = None
+        return state
 
     # ---- the opening book
 
@@ -1257,12 +1274,18 @@ async def send_all(
     kafka: AIOKafkaProducer, events: Iterable[SimulatedEvent], chunk: int = 2000
 ) -> int:
     """Send in order (per-key order is kept), awaiting deliveries a chunk at a time."""
+    return await send_records(kafka, (event.record for event in events), chunk)
+
+
+async def send_records(
+    kafka: AIOKafkaProducer, records: Iterable[Record], chunk: int = 2000
+) -> int:
     pending: list[asyncio.Future[Any]] = []
     sent = 0
-    for event in events:
+    for record in records:
         pending.append(
             await kafka.send(
-                event.topic.name, value=event.value, key=event.key, headers=event.headers
+                record.topic, value=record.value, key=record.key, headers=record.headers
             )
         )
         if len(pending) >= chunk:
@@ -1294,6 +1317,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--once", action="store_true", help="publish the opening book and exit")
     parser.add_argument("--count", type=int, help="publish exactly N events as fast as possible")
+    parser.add_argument(
+        "--state-dir", type=Path, help="keep the state here and continue from it on the next run"
+    )
     return parser.parse_args(argv)
 
 
@@ -1319,16 +1345,55 @@ async def _run_live(office: BackOffice, bootstrap: str, args: argparse.Namespace
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     interval = 60.0 / args.days_per_minute
+    state = SimulatorState(args.state_dir) if args.state_dir else None
+    resumed = state.load() if state else None
     async with producer(bootstrap) as kafka:
-        sent = await send_all(kafka, office.opening_book())
-        log.info("opening book published", events=sent, through=office.today.isoformat())
+        live = LiveRun(kafka, state, await cluster_id(bootstrap))
+        if resumed:
+            office, live.next_batch = resumed.office, resumed.next_batch
+            log.info("simulator resuming", through=office.today.isoformat())
+            await live.resend_if_new_broker(resumed.cluster_id)
+        else:
+            sent = await live.publish(office, office.opening_book())
+            log.info("opening book published", events=sent, through=office.today.isoformat())
         while not args.once and not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
                 break
-            sent = await send_all(kafka, office.next_day())
+            sent = await live.publish(office, office.next_day())
             log.info("day published", day=office.today.isoformat(), events=sent)
     log.info("simulator stopped")
+
+
+class LiveRun:
+    """Publishing batch after batch, each kept in the state (when there is one) before it goes
+    and recorded as sent after."""
+
+    def __init__(
+        self, kafka: AIOKafkaProducer, state: SimulatorState | None, broker: str | None
+    ) -> None:
+        self.kafka = kafka
+        self.state = state
+        self.broker = broker
+        self.next_batch = 0
+
+    async def publish(self, office: BackOffice, events: Sequence[SimulatedEvent]) -> int:
+        records = [event.record for event in events]
+        if self.state:
+            self.state.write_batch(self.next_batch, records)
+        sent = await send_records(self.kafka, records)
+        self.next_batch += 1
+        if self.state:
+            self.state.save(office, cluster_id=self.broker, next_batch=self.next_batch)
+        return sent
+
+    async def resend_if_new_broker(self, published_to: str | None) -> None:
+        """A broker other than the last one (the embedded broker after a restart) never got
+        the kept batches: they go again, and the consumers' inboxes drop what they had."""
+        if self.state is None or self.broker is None or published_to == self.broker:
+            return
+        sent = await send_records(self.kafka, self.state.kept_records())
+        log.info("a new broker: the last batches sent again", events=sent)
 
 
 async def main(argv: Sequence[str] | None = None) -> None:

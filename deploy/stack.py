@@ -5,6 +5,9 @@
 Starts the broker and PostgreSQL (unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name real ones),
 the five services and the gateway as separate processes, the demo users and the back-office
 simulator; prints the portal's address and the demo login; stops everything on Ctrl-C.
+
+The book is kept in ``.data/`` (deploy/data_dir.py) and the next start continues it: the demo
+data goes only into an empty database, and the simulator resumes (docs/adr/0008).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +29,15 @@ from typing import IO
 import httpx
 
 from contracts.services import SERVICE_NAMES, service_named
-from deploy.demo import DEMO_MASTERS, demo_password, demo_user, username_of
+from deploy.data_dir import DataDir, StackAlreadyRunning
+from deploy.demo import (
+    DEMO_MASTERS,
+    create_demo_users,
+    demo_password,
+    demo_user,
+    has_users,
+    username_of,
+)
 from deploy.infrastructure import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -49,6 +61,9 @@ class StackConfig:
     demo_users: bool = True
     demo_agenda: bool = True
     """prospects, notes, tasks, events, a group and a household for each demo master"""
+    durable: bool = False
+    """keep the book in ``data_dir`` and continue it on the next start (``make up``); else
+    PostgreSQL starts empty in a directory of this run, deleted on stop (tests, benchmarks)"""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +75,7 @@ class StackConfig:
             kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             database_url=os.environ.get("DATABASE_URL") or None,
             database_prefix=os.environ.get("DATABASE_PREFIX", "advisor_"),
+            durable=True,
         )
 
 
@@ -110,8 +126,11 @@ class Stack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.run_dir = config.data_dir / f"run-{os.getpid()}"
+        self.data = DataDir(config.data_dir) if config.durable else None
+        self.run_dir = config.data_dir if self.data else config.data_dir / f"run-{os.getpid()}"
         self.logs = self.run_dir / "logs"
+        self.new_book = True
+        """whether the gateway's database had no user: the demo data goes only into a new book"""
         self.broker: EmbeddedBroker | None = None
         self.postgres: EmbeddedPostgres | None = None
         self.children: list[Child] = []
@@ -123,16 +142,19 @@ class Stack:
     # -- start -------------------------------------------------------------------------------
     def start(self, timeout: float = 180) -> Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
+        if self.data:
+            self.data.claim()  # before the try: a refusal must not release another's claim
         try:
             self._start_infrastructure()
             service_urls = self.start_services()
             self._start_gateway(service_urls)
             self.wait_healthy(timeout)
-            if self.config.demo_users:
-                self._create_demo_users()
+            self.new_book = not asyncio.run(has_users(self.database_url("gateway")))
+            if self.config.demo_users and self.new_book:
+                asyncio.run(create_demo_users(self.database_url("gateway")))
             if self.config.simulator:
                 self._start_simulator()
-            if self.config.demo_users and self.config.demo_agenda:
+            if self.config.demo_users and self.config.demo_agenda and self.new_book:
                 self._seed_demo_agendas()
         except BaseException:
             self.stop()
@@ -143,8 +165,11 @@ class Stack:
         if not self.bootstrap_servers:
             self.broker = EmbeddedBroker(log_path=self.logs / "broker.log").start()
             self.bootstrap_servers = self.broker.bootstrap_servers
+            self._record_processes()
         if not self.server_url:
-            self.postgres = EmbeddedPostgres(self.run_dir / "postgres").start()
+            self.postgres = EmbeddedPostgres(
+                self.run_dir / "postgres", keep=self.config.durable
+            ).start()
             self.server_url = self.postgres.url
 
     def database_url(self, owner: str) -> str:
@@ -162,6 +187,15 @@ class Stack:
         child = Child(name, [sys.executable, "-m", module, *args], env, self.logs / f"{name}.log")
         child.start()
         self.children.append(child)
+        self._record_processes()
+
+    def _record_processes(self) -> None:
+        """What runs, in the data directory: a start after this launcher was killed ends it."""
+        if self.data:
+            processes = {c.name: c.process.pid for c in self.children if c.process}
+            if self.broker and self.broker.pid:
+                processes["broker"] = self.broker.pid
+            self.data.record(processes)
 
     def child(self, name: str) -> Child:
         return next(child for child in self.children if child.name == name)
@@ -172,6 +206,7 @@ class Stack:
         child.signal(signal.SIGKILL)
         child.wait(10)
         child.start()
+        self._record_processes()
 
     def start_services(
         self, names: Sequence[str] = SERVICE_NAMES, timeout: float = 120
@@ -247,24 +282,11 @@ class Stack:
     def _start_simulator(self) -> None:
         args = ["--bootstrap-servers", self.bootstrap_servers, "--clients",
                 str(self.config.simulator_clients)]  # fmt: skip
+        if self.data:
+            if self.new_book:  # a state of another book (its database was deleted) is no use
+                shutil.rmtree(self.data.simulator, ignore_errors=True)
+            args += ["--state-dir", str(self.data.simulator)]
         self._spawn("simulator", "deploy.simulator", self._common_env(), *args)
-
-    def _create_demo_users(self) -> None:
-        from gateway.admin import create_user
-
-        async def create_all() -> None:
-            for master in DEMO_MASTERS:
-                await create_user(
-                    self.database_url("gateway"),
-                    master_account_id=master.master_account_id,
-                    master_name=master.name,
-                    username=username_of(master),
-                    display_name=f"{master.name} (primary user)",
-                    password=demo_password(),
-                    time_zone=master.time_zone,
-                )
-
-        asyncio.run(create_all())
 
     def _seed_demo_agendas(self) -> None:
         from deploy.demo_agenda import seed_agenda
@@ -291,6 +313,9 @@ class Stack:
         raise TimeoutError(f"the portal did not become healthy in {timeout:.0f}s: {last}")
 
     def fail_if_a_child_died(self) -> None:
+        if self.broker and not self.broker.running:
+            # memory-only: the services must start again with the next broker (ADR 0008)
+            raise RuntimeError("the embedded broker exited; everything on it is gone")
         for child in self.children:
             if not child.running and child.process is not None:
                 raise RuntimeError(
@@ -308,13 +333,20 @@ class Stack:
             self.broker.stop()
         if self.postgres:
             self.postgres.stop()
+        if self.data:
+            self.data.release()
 
 
 def _banner(stack: Stack) -> str:
+    kept = ""
+    if stack.data:
+        book = "a new demo book" if stack.new_book else "the book kept from the last run"
+        kept = f"  Data in {stack.data.path}: {book} (`make reset` starts afresh)\n"
     return (
         f"\n  Advisor Portal is running at {stack.portal_url}\n"
         f"  Log in as {demo_user()} / {demo_password()}"
         f"  (other demo masters: {', '.join(m.username for m in DEMO_MASTERS[1:])}, same password)\n"
+        f"{kept}"
         f"  Broker {stack.bootstrap_servers} · logs in {stack.logs}\n"
         "  Press Ctrl-C to stop.\n"
     )
@@ -336,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     print("Starting Advisor Portal (broker, PostgreSQL, five services, gateway)…", flush=True)
-    stack.start()
+    try:
+        stack.start()
+    except StackAlreadyRunning as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 1
     print(_banner(stack), flush=True)
     try:
         while not stopping:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway import pages
 from gateway.api import routes
+from gateway.api.responses import EVERY_ROUTE
 from gateway.api.routes import health
 from gateway.clients.http import ServiceClients
 from gateway.pages.deps import LoginRequired, ProfileForms, login_redirect
@@ -18,7 +19,9 @@ from gateway.settings import GatewaySettings
 from services.runtime import migrations
 from services.runtime.broker import make_broker
 from services.runtime.db import Database, UnitOfWork, ensure_database
+from services.runtime.http_errors import install_error_handler
 from services.runtime.logging import configure_logging
+from services.runtime.request_guards import install_request_guards
 from services.runtime.service import freeze_startup_objects
 from services.runtime.telemetry import configure_telemetry, instrument_http
 
@@ -61,13 +64,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.clients = clients
     app.state.profile_forms = ProfileForms()
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=EVERY_ROUTE)
     for module in routes.API_ROUTERS:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
     for module in pages.PAGE_ROUTERS:
         app.include_router(module.router)
+    install_error_handler(app)
+    install_request_guards(app)
     app.add_exception_handler(LoginRequired, login_redirect)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), "static"

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from contracts.accounts import AccountType, ApplicationStage
+from contracts.api.limits import RecordVersion
 from contracts.contacts import ContactKind
 
 PHONE_PATTERN = r"^\+?[0-9 ()./-]{5,40}$"
@@ -155,8 +156,8 @@ class ContactDetail(ContactOut):
 class _Versioned(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    version: int = Field(
-        ge=1, description="the version of the contact the change was made on; 409 if stale"
+    version: RecordVersion = Field(
+        description="the version of the contact the change was made on; 409 if stale"
     )
 
 

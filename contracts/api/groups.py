@@ -68,12 +68,20 @@ class GroupList(BaseModel):
 
 
 class HouseholdCreate(_Command):
+    """A household of two or more open contacts of the master, none in another household yet
+    (409 if one is); its head is a client among them."""
+
     name: Name
-    member_contact_ids: Annotated[list[UUID], Field(max_length=100)]
+    member_contact_ids: Annotated[list[UUID], Field(max_length=100)] = Field(
+        description="at least two different open contacts of the master"
+    )
     head_contact_id: UUID = Field(description="a client among the members")
 
 
 class HouseholdUpdate(_Patch):
+    """Only the fields sent change (none may be null); the members and the head follow the rules
+    of a new household. Each change makes a new version of the form to sign."""
+
     name: Name | None = None
     member_contact_ids: Annotated[list[UUID], Field(max_length=100)] | None = None
     head_contact_id: UUID | None = None

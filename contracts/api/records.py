@@ -10,7 +10,6 @@ from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.api.limits import Instant
 from contracts.crm import TaskPriority, TaskStatus
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -92,6 +92,8 @@ class NotePage(BaseModel):
 
 
 class TaskCreate(_Command):
+    """A task of a contact of the caller's master (404 for any other contact)."""
+
     contact_id: UUID
     title: Title
     description: LongText | None = None
@@ -99,11 +101,17 @@ class TaskCreate(_Command):
         default=None, description="a user of the master; the creator when left out"
     )
     priority: TaskPriority = TaskPriority.NORMAL
-    due_at: AwareDatetime | None = None
-    email_reminder: bool = False
+    due_at: Instant | None = None
+    email_reminder: bool = Field(
+        default=False, description="email the assignee when the task falls due"
+    )
 
 
 class TaskUpdate(_Patch):
+    """Only the fields sent change. ``description`` and ``due_at`` may be sent as null to clear
+    them; any other field sent as null is refused. A status the task cannot move to from its
+    own answers 409 (a task that is done or cancelled can only be reopened)."""
+
     CLEARABLE: ClassVar[frozenset[str]] = frozenset({"description", "due_at"})
 
     contact_id: UUID | None = None
@@ -112,7 +120,7 @@ class TaskUpdate(_Patch):
     assignee_user_id: UserId | None = None
     priority: TaskPriority | None = None
     status: TaskStatus | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Instant | None = None
     email_reminder: bool | None = None
 
 
@@ -138,8 +146,8 @@ class TaskListQuery(_Paging):
     contact_id: UUID | None = None
     status: list[TaskStatus] = Field(default_factory=list, max_length=4)
     assignee_user_id: UserId | None = None
-    due_from: AwareDatetime | None = None
-    due_to: AwareDatetime | None = None
+    due_from: Instant | None = None
+    due_to: Instant | None = Field(default=None, description="after due_from, when both are given")
     sort: Literal["due_at", "priority", "created_at", "title", "status", "contact"] = "due_at"
     order: Order = "asc"
 
@@ -161,10 +169,12 @@ class TaskPage(BaseModel):
 
 
 class EventCreate(_Command):
+    """An event with a contact of the caller's master (404 for any other contact)."""
+
     contact_id: UUID
     title: Title
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant = Field(description="after starts_at")
     location: str | None = Field(default=None, max_length=200)
     notes: LongText | None = None
 
@@ -178,14 +188,16 @@ class EventCreate(_Command):
 
 
 class EventUpdate(_Patch):
-    """Changing one end of the event is checked against the other, stored one."""
+    """Only the fields sent change; changing one end of the event is checked against the other,
+    stored one (the end stays after the start). ``location`` and ``notes`` may be sent as null to
+    clear them; any other field sent as null is refused."""
 
     CLEARABLE: ClassVar[frozenset[str]] = frozenset({"location", "notes"})
 
     contact_id: UUID | None = None
     title: Title | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     location: str | None = Field(default=None, max_length=200)
     notes: LongText | None = None
 
@@ -207,8 +219,11 @@ class EventOut(BaseModel):
 class EventListQuery(_Paging):
     """Events that overlap [start, end), or all of them in start order when no range is given."""
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = Field(default=None, description="given with end, or not at all")
+    end: Instant | None = Field(
+        default=None,
+        description=f"given with start: after it, at most {MAX_EVENT_RANGE.days} days later",
+    )
     contact_id: UUID | None = None
     page_size: int = Field(default=500, ge=1, le=1000)
 

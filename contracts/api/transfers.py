@@ -123,7 +123,8 @@ class ImportProblem(BaseModel):
 
 
 class ImportRefused(BaseModel):
-    """The 422 answer: every problem found; nothing was saved."""
+    """The 422 answer: the problems found, in row order, nothing saved. At most 100 are listed;
+    then one more (row 0, column "") says how many were left out."""
 
     detail: list[ImportProblem]
 

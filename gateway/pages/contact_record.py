@@ -20,6 +20,7 @@ from contracts.api.contacts import (
     ProfileSectionName,
     ProfileSectionReplace,
 )
+from contracts.api.limits import RecordVersion
 from gateway.clients import contacts
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -147,7 +148,7 @@ async def save_section(
     clients: ClientsDep,
     database: DatabaseDep,
     forms: ProfileFormsDep,
-    version: Annotated[int, Form(ge=1)] = 1,
+    version: Annotated[RecordVersion, Form()] = 1,
 ) -> Response:
     if section not in PROFILE_SECTIONS:
         raise HTTPException(404, "no such profile section")
@@ -192,7 +193,7 @@ async def save_configuration(
     clients: ClientsDep,
     database: DatabaseDep,
     forms: ProfileFormsDep,
-    version: Annotated[int, Form(ge=1)] = 1,
+    version: Annotated[RecordVersion, Form()] = 1,
 ) -> Response:
     """The account settings a person may change here: the title, a prospect's account type."""
     values = {name: str(data.get(name) or "").strip() or None

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.api.limits import EARLIEST_INSTANT, LATEST_INSTANT
 from contracts.api.records import EventCreate, EventListQuery, EventOut, EventUpdate
 from gateway.clients import records
 from gateway.clients.http import ServiceClients
@@ -32,6 +33,16 @@ router = APIRouter(include_in_schema=False)
 EVENT_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
 
+FIRST_YEAR, LAST_YEAR = EARLIEST_INSTANT.year + 1, LATEST_INSTANT.year - 2
+"""The years the calendar pages show: a month's view (whole weeks) and its neighbours stay
+within the agenda's instants."""
+
+
+def _on_the_calendar(day: date) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise HTTPException(400, f"the calendar shows the years {FIRST_YEAR} to {LAST_YEAR}")
+
+
 @router.get("/calendar")
 async def calendar_home() -> Response:
     return RedirectResponse("/calendar/month", status_code=303)
@@ -49,6 +60,7 @@ async def calendar_month(
         first = date.fromisoformat(f"{month}-01") if month else clock.today().replace(day=1)
     except ValueError as error:
         raise HTTPException(400, "month must look like 2026-03") from error
+    _on_the_calendar(first)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     start, end = clock.start_of(weeks[0][0]), clock.start_of(weeks[-1][-1] + timedelta(days=1))
     events = await records.list_events(clients, user,
@@ -87,6 +99,7 @@ async def calendar_day(
         day = date.fromisoformat(raw) if raw else clock.today()
     except ValueError as error:
         raise HTTPException(400, "date must look like 2026-03-14") from error
+    _on_the_calendar(day)
     start, end = clock.start_of(day), clock.start_of(day + timedelta(days=1))
     events = await records.list_events(clients, user,
                                        EventListQuery(start=start, end=end, page_size=1000))  # fmt: skip

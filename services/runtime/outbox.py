@@ -2,6 +2,12 @@
 
 The relay takes a per-database advisory lock so that one relay at a time publishes, in the order
 rows were written, which keeps each key's events in order even with several replicas running.
+
+A published row is kept for a day, with the id of the cluster it went to. A broker that lost its
+log (the embedded, memory-only one after every restart) comes back with a new id, and before its
+first batch the relay marks the rows it published elsewhere unpublished again: they go out once
+more, in their order, and the consumers' inboxes drop what they had already applied. A real
+Kafka cluster keeps its id, so nothing is sent twice there (docs/adr/0008-durable-embedded-stack.md).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -55,6 +61,7 @@ def define_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+        Column("published_to", String(200), nullable=True),  # the cluster id
     )
 
 
@@ -100,6 +107,10 @@ class Publisher(Protocol):
     ) -> None: ...
 
 
+BrokerIdentity = Callable[[], Awaitable[str | None]]
+"""The id of the cluster the relay publishes to (None when the broker reports none)."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -109,6 +120,7 @@ class OutboxRelay:
         wake_up: asyncio.Event,
         poll_seconds: float = 0.5,
         batch_size: int = 500,
+        broker: BrokerIdentity | None = None,
     ) -> None:
         self._engine = engine
         self._publish = publish
@@ -116,10 +128,15 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._last_cleanup = datetime.now(UTC)
+        self._identify_broker = broker
+        self._broker: str | None = None
+        self._broker_checked = broker is None
 
     async def run_forever(self) -> None:
         while True:
             try:
+                if not self._broker_checked:
+                    await self.resend_to_new_broker()
                 relayed = await self.relay_once()
                 await self._cleanup_if_due()
             except asyncio.CancelledError:
@@ -132,6 +149,30 @@ class OutboxRelay:
                 self._wake_up.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake_up.wait(), self._poll_seconds)
+
+    async def resend_to_new_broker(self) -> int:
+        """Learn which broker this is; mark what was published to another one unpublished again
+        and return how many rows that was. Runs before the first batch, so the rows go out again
+        before anything newer, in their order. Idempotent: rows published to this broker, rows
+        never published and rows of unknown destination are left alone, so replicas starting
+        together send each row once more, not once per replica."""
+        if self._identify_broker is None:
+            return 0
+        self._broker = await self._identify_broker()
+        again = 0
+        if self._broker is not None:
+            async with self._engine.begin() as connection:
+                result = await connection.execute(
+                    update(_TABLE)
+                    .where(_TABLE.c.published_to != self._broker)  # NULL (unknown) never matches
+                    .values(published_at=None, published_to=None)
+                )
+            again = int(result.rowcount or 0)
+        self._broker_checked = True  # only now: a failure above is retried before any batch
+        if again:
+            log.warning("the broker is a new one: sending again what it never received",
+                        events=again, cluster_id=self._broker)  # fmt: skip
+        return again
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows and mark them; returns how many."""
@@ -162,7 +203,7 @@ class OutboxRelay:
             await connection.execute(
                 update(_TABLE)
                 .where(_TABLE.c.seq.in_([row.seq for row in rows]))
-                .values(published_at=func.now())
+                .values(published_at=func.now(), published_to=self._broker)
             )
         return len(rows)
 

@@ -33,3 +33,12 @@ def drop_outbox_and_inbox() -> None:
     op.drop_index(op.f("ix_outbox_published_at"), table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+def add_outbox_published_to() -> None:
+    """The cluster each outbox row was published to (docs/adr/0008-durable-embedded-stack.md)."""
+    op.add_column("outbox", sa.Column("published_to", sa.String(length=200), nullable=True))
+
+
+def drop_outbox_published_to() -> None:
+    op.drop_column("outbox", "published_to")

@@ -8,6 +8,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any
 
 import structlog
@@ -21,11 +22,13 @@ from contracts.topics import Topic
 from services.runtime import migrations
 from services.runtime.broker import ensure_topics, make_broker
 from services.runtime.clock import Clock, SystemClock
+from services.runtime.cluster import cluster_id
 from services.runtime.consumers import HandlerTable, subscribe
 from services.runtime.db import Database, UnitOfWork, ensure_database
 from services.runtime.http_errors import install_error_handler
 from services.runtime.logging import configure_logging
 from services.runtime.outbox import OutboxRelay
+from services.runtime.request_guards import install_request_guards
 from services.runtime.settings import ServiceSettings
 from services.runtime.telemetry import configure_telemetry, instrument_http
 
@@ -103,6 +106,7 @@ def create_service(
             kafka_publisher(broker),
             wake_up=database.outbox_signal,
             poll_seconds=settings.outbox_poll_seconds,
+            broker=partial(cluster_id, settings.kafka_bootstrap_servers),
         )
         tasks = [asyncio.create_task(relay.run_forever(), name="outbox-relay")]
         tasks += [
@@ -125,6 +129,7 @@ def create_service(
     app.state.settings = settings  # the caller check reads the internal token here
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
     install_error_handler(app)
+    install_request_guards(app)
     for router in definition.routers:
         app.include_router(router)
     instrument_http(app)

@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi import HTTPException
 from pydantic import ValidationError
 
 from contracts.api.records import EventCreate, EventOut
 from gateway.pages.deps import Clock
-from gateway.pages.events import _day_hours, _events_by_day
+from gateway.pages.events import _day_hours, _events_by_day, _on_the_calendar
 from gateway.pages.record_forms import local_target, problems
 
 NEW_YORK = Clock(ZoneInfo("America/New_York"))
@@ -72,3 +73,13 @@ def test_form_errors_are_keyed_by_the_forms_field_names() -> None:
     service = HTTPException(422, [{"loc": ["body", "assignee_user_id"], "msg": "not a user"}])
     assert problems(service, {}) == {"assignee_user_id": "not a user"}
     assert problems(HTTPException(404, "no such contact"), {}) == {"_": "no such contact"}
+
+
+def test_the_calendar_shows_only_the_agendas_years() -> None:
+    """Far months would ask the service for instants no column holds (or none at all)."""
+    _on_the_calendar(date(1901, 1, 1))
+    _on_the_calendar(date(2998, 12, 31))
+    for far in (date(1, 1, 1), date(1900, 1, 1), date(2999, 12, 1), date(9999, 12, 31)):
+        with pytest.raises(HTTPException) as refused:
+            _on_the_calendar(far)
+        assert refused.value.status_code == 400

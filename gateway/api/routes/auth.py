@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.api.responses import THROTTLED, WRONG_CREDENTIALS
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import authenticate, client_ip, end_session, open_session
 from gateway.deps import DatabaseDep, SettingsDep
@@ -40,7 +41,7 @@ class Me(BaseModel):
     totp_enabled: bool
 
 
-@router.post("/login")
+@router.post("/login", responses={**WRONG_CREDENTIALS, **THROTTLED})
 async def login(
     body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep
 ) -> LoginResponse:

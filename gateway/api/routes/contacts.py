@@ -22,12 +22,13 @@ from contracts.api.contacts import (
     ProfileSectionName,
     ProfileSectionReplace,
 )
+from gateway.api.responses import NOT_FOUND, PDF, RECORD_CHANGE, SERVICE_CALL, file_download
 from gateway.auth.deps import CurrentUser
 from gateway.clients import contacts
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.people import master_name
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
 CONTACT = "/{contact_id:uuid}"
 """Only ids match, so fixed paths of later routers (/contacts/pending-tasks, ...) still do."""
 
@@ -54,12 +55,12 @@ async def profile_form(user: CurrentUser, clients: ClientsDep) -> ProfileForm:
     return await contacts.get_profile_form(clients, user)
 
 
-@router.get(CONTACT)
+@router.get(CONTACT, responses=NOT_FOUND)
 async def get_contact(contact_id: UUID, user: CurrentUser, clients: ClientsDep) -> ContactDetail:
     return await contacts.get_contact(clients, user, contact_id)
 
 
-@router.patch(CONTACT)
+@router.patch(CONTACT, responses=RECORD_CHANGE)
 async def patch_contact(
     contact_id: UUID, body: ContactPatch, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
@@ -67,7 +68,7 @@ async def patch_contact(
     return await contacts.update_contact(clients, user, contact_id, body)
 
 
-@router.put(f"{CONTACT}/profile")
+@router.put(f"{CONTACT}/profile", responses=RECORD_CHANGE)
 async def replace_profile(
     contact_id: UUID, body: ProfileReplace, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
@@ -75,7 +76,7 @@ async def replace_profile(
     return await contacts.replace_profile(clients, user, contact_id, body)
 
 
-@router.put(f"{CONTACT}/profile/{{section}}")
+@router.put(f"{CONTACT}/profile/{{section}}", responses=RECORD_CHANGE)
 async def replace_profile_section(
     contact_id: UUID,
     section: ProfileSectionName,
@@ -87,7 +88,7 @@ async def replace_profile_section(
     return await contacts.replace_profile_section(clients, user, contact_id, section, body)
 
 
-@router.post(f"{CONTACT}/close")
+@router.post(f"{CONTACT}/close", responses=RECORD_CHANGE)
 async def close_contact(
     contact_id: UUID, body: ContactVersion, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
@@ -95,14 +96,14 @@ async def close_contact(
     return await contacts.close_contact(clients, user, contact_id, version=body.version)
 
 
-@router.post(f"{CONTACT}/reopen")
+@router.post(f"{CONTACT}/reopen", responses=RECORD_CHANGE)
 async def reopen_contact(
     contact_id: UUID, body: ContactVersion, user: CurrentUser, clients: ClientsDep
 ) -> ContactDetail:
     return await contacts.reopen_contact(clients, user, contact_id, version=body.version)
 
 
-@router.get(f"{CONTACT}/history")
+@router.get(f"{CONTACT}/history", responses=NOT_FOUND)
 async def contact_history(
     contact_id: UUID,
     user: CurrentUser,
@@ -116,7 +117,7 @@ async def contact_history(
 @router.get(
     f"{CONTACT}/client-information.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={**file_download(PDF, "the client information PDF"), **NOT_FOUND},
 )
 async def client_information_pdf(
     contact_id: UUID, user: CurrentUser, clients: ClientsDep, database: DatabaseDep

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.api.analytics import ContactStatistics
+from gateway.api.responses import SERVICE_CALL
 from gateway.auth.deps import CurrentUser
 from gateway.clients import analytics
 from gateway.deps import ClientsDep
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/dashboard", tags=["dashboard"], responses=SERVICE_CALL)
 
 
 @router.get("/statistics")

@@ -6,13 +6,21 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
 from contracts.api.transfers import ImportRefused, ImportReport
+from gateway.api.responses import (
+    CSV,
+    LENGTH_REQUIRED,
+    SERVICE_CALL,
+    UPLOAD,
+    XLSX,
+    file_download,
+)
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.clients import transfers
 from gateway.deps import ClientsDep
 from gateway.downloads import passthrough_download
 from gateway.uploads import read_import_upload, upload_body
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
 
 TWO_FACTOR_NEEDED = (
     "the full client data export needs two-factor authentication: turn it on under Settings"
@@ -23,7 +31,13 @@ TWO_FACTOR_LOGIN_NEEDED = (
 UPLOAD_BODY = upload_body(".csv or .xlsx (at most 2 MB, 100 rows) or .vcf (at most 1 MB)")
 
 
-@router.get("/import/template.xlsx")
+@router.get(
+    "/import/template.xlsx",
+    response_class=Response,
+    responses=file_download(
+        XLSX, "the import template: a Data sheet to fill in, with Codes, Examples and Instructions"
+    ),
+)
 async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
     template = await transfers.import_template(clients, user)
     return passthrough_download(template, cache_control="no-store")
@@ -34,22 +48,36 @@ async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
     responses={
-        413: {"description": "the file is larger than its type allows"},
-        415: {"description": "not a .csv, .xlsx or .vcf file"},
-        422: {"model": ImportRefused, "description": "every problem found; nothing was saved"},
+        **UPLOAD,
+        **LENGTH_REQUIRED,
+        422: {
+            "model": ImportRefused,
+            "description": "the problems found, each at its row and column (at most 100, then "
+            "one that counts the rest); nothing was saved",
+        },
     },
 )
 async def import_contacts(request: Request, user: CurrentUser, clients: ClientsDep) -> ImportReport:
     return await transfers.import_contacts(clients, user, await read_import_upload(request))
 
 
-@router.get("/export/summary.csv")
+@router.get(
+    "/export/summary.csv",
+    response_class=Response,
+    responses=file_download(CSV, "the contact summary: one line per contact (UTF-8)"),
+)
 async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
     exported = await transfers.export_summary(clients, user)
     return passthrough_download(exported, cache_control="no-store")
 
 
-@router.get("/export/pending-tasks.csv")
+@router.get(
+    "/export/pending-tasks.csv",
+    response_class=Response,
+    responses=file_download(
+        CSV, "the pending application tasks: one line per open account with tasks (UTF-8)"
+    ),
+)
 async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Response:
     exported = await transfers.export_pending_tasks(clients, user)
     return passthrough_download(exported, cache_control="no-store")
@@ -57,11 +85,15 @@ async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Respon
 
 @router.get(
     "/export/client-data.xlsx",
+    response_class=Response,
     responses={
+        **file_download(
+            XLSX, "the full client data; its Data sheet can be imported again unchanged"
+        ),
         403: {
             "description": "the user does not have two-factor authentication on, or this "
             "session was opened without a code"
-        }
+        },
     },
 )
 async def export_client_data(request: Request, user: CurrentUser, clients: ClientsDep) -> Response:

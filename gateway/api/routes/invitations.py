@@ -14,13 +14,14 @@ from contracts.api.invitations import (
     PendingTasksPage,
     PendingTasksQuery,
 )
+from gateway.api.responses import NOT_FOUND, PDF, RECORD_CHANGE, SERVICE_CALL, file_download
 from gateway.auth.deps import CurrentUser
 from gateway.clients import invitations
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
 from gateway.people import master_name
 
-router = APIRouter(tags=["invitations"])
+router = APIRouter(tags=["invitations"], responses=SERVICE_CALL)
 
 
 @router.get("/contacts/pending-tasks")
@@ -31,7 +32,11 @@ async def pending_tasks(
     return await invitations.list_pending_tasks(clients, user, params)
 
 
-@router.post("/contacts/{contact_id}/invitations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    responses=RECORD_CHANGE,
+)
 async def invite(
     contact_id: UUID,
     body: InvitationCreate,
@@ -47,7 +52,7 @@ async def invite(
     return await invitations.invite(clients, user, contact_id, body, master_name=signed_by)
 
 
-@router.get("/contacts/{contact_id}/invitations")
+@router.get("/contacts/{contact_id}/invitations", responses=NOT_FOUND)
 async def list_invitations(
     contact_id: UUID, user: CurrentUser, clients: ClientsDep
 ) -> InvitationList:
@@ -59,7 +64,7 @@ async def list_invitations(
 @router.get(
     "/contacts/{contact_id}/invitations/{invitation_id}/application.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={**file_download(PDF, "the prefilled application"), **NOT_FOUND},
 )
 async def application_pdf(
     contact_id: UUID, invitation_id: UUID, user: CurrentUser, clients: ClientsDep

@@ -15,11 +15,12 @@ from contracts.api.merge import (
     MergeRequest,
     MergeReview,
 )
+from gateway.api.responses import NOT_FOUND, RECORD_CHANGE, SERVICE_CALL
 from gateway.auth.deps import CurrentUser
 from gateway.clients import merge
 from gateway.deps import ClientsDep
 
-router = APIRouter(prefix="/contacts", tags=["merge"])
+router = APIRouter(prefix="/contacts", tags=["merge"], responses=SERVICE_CALL)
 
 
 @router.get("/duplicates")
@@ -30,7 +31,7 @@ async def likely_duplicates(
     return await merge.likely_duplicates(clients, user, params)
 
 
-@router.get("/merge/review")
+@router.get("/merge/review", responses=NOT_FOUND)
 async def review_merge(
     user: CurrentUser,
     clients: ClientsDep,
@@ -41,7 +42,7 @@ async def review_merge(
     return await merge.review_merge(clients, user, ids, keep_id)
 
 
-@router.post("/merge")
+@router.post("/merge", responses=RECORD_CHANGE)
 async def merge_contacts(
     body: MergeRequest, user: CurrentUser, clients: ClientsDep
 ) -> MergedContact:

@@ -31,6 +31,13 @@ from contracts.api.records import (
     TaskPage,
     TaskUpdate,
 )
+from gateway.api.responses import (
+    NOT_FOUND,
+    RECORD_CHANGE,
+    SERVICE_CALL,
+    UPLOAD,
+    document_download,
+)
 from gateway.auth.deps import CurrentUser
 from gateway.clients import records
 from gateway.deps import ClientsDep, DatabaseDep
@@ -38,7 +45,7 @@ from gateway.downloads import passthrough_download
 from gateway.people import check_assignee
 from gateway.uploads import read_document_upload, upload_body
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], responses=SERVICE_CALL)
 
 DOCUMENT_UPLOAD_BODY = upload_body(
     "at most 10 MB: PDF, PNG, JPEG, GIF, UTF-8 text, CSV, .docx or .xlsx (judged by the content, "
@@ -56,7 +63,7 @@ async def list_notes(
     return await records.list_notes(clients, user, params)
 
 
-@router.get("/contacts/{contact_id}/notes")
+@router.get("/contacts/{contact_id}/notes", responses=NOT_FOUND)
 async def list_contact_notes(
     contact_id: UUID,
     params: Annotated[NoteListQuery, Query()],
@@ -66,26 +73,28 @@ async def list_contact_notes(
     return await records.list_contact_notes(clients, user, contact_id, params)
 
 
-@router.post("/contacts/{contact_id}/notes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/notes", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND
+)
 async def add_note(
     contact_id: UUID, body: NoteCreate, user: CurrentUser, clients: ClientsDep
 ) -> NoteOut:
     return await records.add_note(clients, user, contact_id, body)
 
 
-@router.get("/notes/{note_id}")
+@router.get("/notes/{note_id}", responses=NOT_FOUND)
 async def get_note(note_id: UUID, user: CurrentUser, clients: ClientsDep) -> NoteOut:
     return await records.get_note(clients, user, note_id)
 
 
-@router.patch("/notes/{note_id}")
+@router.patch("/notes/{note_id}", responses=NOT_FOUND)
 async def change_note(
     note_id: UUID, body: NoteUpdate, user: CurrentUser, clients: ClientsDep
 ) -> NoteOut:
     return await records.change_note(clients, user, note_id, body)
 
 
-@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_note(note_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
     await records.delete_note(clients, user, note_id)
 
@@ -100,7 +109,7 @@ async def list_tasks(
     return await records.list_tasks(clients, user, params)
 
 
-@router.post("/tasks", status_code=status.HTTP_201_CREATED)
+@router.post("/tasks", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
 async def add_task(
     body: TaskCreate, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
 ) -> TaskOut:
@@ -108,12 +117,12 @@ async def add_task(
     return await records.add_task(clients, user, body)
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", responses=NOT_FOUND)
 async def get_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> TaskOut:
     return await records.get_task(clients, user, task_id)
 
 
-@router.patch("/tasks/{task_id}")
+@router.patch("/tasks/{task_id}", responses=RECORD_CHANGE)
 async def change_task(
     task_id: UUID, body: TaskUpdate, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
 ) -> TaskOut:
@@ -121,12 +130,12 @@ async def change_task(
     return await records.change_task(clients, user, task_id, body)
 
 
-@router.post("/tasks/{task_id}/complete")
+@router.post("/tasks/{task_id}/complete", responses=RECORD_CHANGE)
 async def complete_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> TaskOut:
     return await records.complete_task(clients, user, task_id)
 
 
-@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_task(task_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
     await records.delete_task(clients, user, task_id)
 
@@ -141,24 +150,24 @@ async def list_events(
     return await records.list_events(clients, user, params)
 
 
-@router.post("/events", status_code=status.HTTP_201_CREATED)
+@router.post("/events", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
 async def add_event(body: EventCreate, user: CurrentUser, clients: ClientsDep) -> EventOut:
     return await records.add_event(clients, user, body)
 
 
-@router.get("/events/{event_id}")
+@router.get("/events/{event_id}", responses=NOT_FOUND)
 async def get_event(event_id: UUID, user: CurrentUser, clients: ClientsDep) -> EventOut:
     return await records.get_event(clients, user, event_id)
 
 
-@router.patch("/events/{event_id}")
+@router.patch("/events/{event_id}", responses=NOT_FOUND)
 async def change_event(
     event_id: UUID, body: EventUpdate, user: CurrentUser, clients: ClientsDep
 ) -> EventOut:
     return await records.change_event(clients, user, event_id, body)
 
 
-@router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_event(event_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
     await records.delete_event(clients, user, event_id)
 
@@ -173,7 +182,7 @@ async def list_documents(
     return await records.list_documents(clients, user, params)
 
 
-@router.get("/contacts/{contact_id}/documents")
+@router.get("/contacts/{contact_id}/documents", responses=NOT_FOUND)
 async def list_contact_documents(
     contact_id: UUID,
     params: Annotated[DocumentListQuery, Query()],
@@ -187,7 +196,7 @@ async def list_contact_documents(
     "/contacts/{contact_id}/documents",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=DOCUMENT_UPLOAD_BODY,
-    responses={413: {"description": "over 10 MB"}, 415: {"description": "a type not accepted"}},
+    responses={**UPLOAD, **NOT_FOUND},
 )
 async def upload_document(
     contact_id: UUID, request: Request, user: CurrentUser, clients: ClientsDep
@@ -197,7 +206,7 @@ async def upload_document(
     )
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", responses=NOT_FOUND)
 async def get_document(document_id: UUID, user: CurrentUser, clients: ClientsDep) -> DocumentOut:
     return await records.get_document(clients, user, document_id)
 
@@ -205,9 +214,7 @@ async def get_document(document_id: UUID, user: CurrentUser, clients: ClientsDep
 @router.get(
     "/documents/{document_id}/content",
     response_class=Response,
-    responses={
-        200: {"description": "the document's bytes", "content": {"application/octet-stream": {}}}
-    },
+    responses={**document_download(), **NOT_FOUND},
 )
 async def document_content(
     document_id: UUID,
@@ -219,6 +226,8 @@ async def document_content(
     return passthrough_download(found)
 
 
-@router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND
+)
 async def delete_document(document_id: UUID, user: CurrentUser, clients: ClientsDep) -> None:
     await records.delete_document(clients, user, document_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.api.responses import CONFLICT, THROTTLED
 from gateway.auth import two_factor
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import client_ip
@@ -37,7 +38,7 @@ async def status_of(user: CurrentUser) -> TwoFactorStatus:
     )
 
 
-@router.post("/setup")
+@router.post("/setup", responses=CONFLICT)
 async def setup(user: CurrentUser, database: DatabaseDep) -> TwoFactorSetup:
     started = await two_factor.start_setup(database, user)
     return TwoFactorSetup(
@@ -45,7 +46,7 @@ async def setup(user: CurrentUser, database: DatabaseDep) -> TwoFactorSetup:
     )
 
 
-@router.post("/enable")
+@router.post("/enable", responses={**CONFLICT, **THROTTLED})
 async def enable(
     body: TwoFactorCode,
     request: Request,
@@ -60,7 +61,7 @@ async def enable(
     return TwoFactorStatus(enabled=True, setup_pending=False)
 
 
-@router.post("/disable")
+@router.post("/disable", responses={**CONFLICT, **THROTTLED})
 async def disable(
     body: TwoFactorCode,
     request: Request,

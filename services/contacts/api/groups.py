@@ -20,6 +20,7 @@ from contracts.api.groups import (
     HouseholdOut,
     HouseholdUpdate,
 )
+from contracts.api.limits import RecordVersion
 from services.contacts.api.deps import DatabaseDep
 from services.contacts.api.downloads import filename_part, pdf_response
 from services.contacts.domain.groups import GroupSummary
@@ -198,7 +199,7 @@ async def dissolve_household(household_id: UUID, caller: CallerDep, database: Da
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def household_form(
-    household_id: UUID, version: int, caller: CallerDep, database: DatabaseDep
+    household_id: UUID, version: RecordVersion, caller: CallerDep, database: DatabaseDep
 ) -> Response:
     async with database.unit_of_work() as uow:
         pdf, household_name = await households.household_form(uow, caller, household_id, version)

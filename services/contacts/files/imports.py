@@ -83,7 +83,7 @@ def read_csv(content: bytes) -> tuple[Sequence[Any], list[Row]]:
     records: list[list[str]] = []
     try:
         for record in reader:
-            records.append(record)
+            records.append(_within_columns(record, len(records) + 1))
             if len(records) > MAX_SHEET_ROWS:
                 raise FileRejected(f"the file has more than {MAX_SHEET_ROWS:,} lines")
     except csv.Error as exc:
@@ -91,6 +91,18 @@ def read_csv(content: bytes) -> tuple[Sequence[Any], list[Row]]:
     if not records:
         raise FileRejected("the file is empty")
     return records[0], list(enumerate(records[1:], start=2))
+
+
+def _within_columns(record: list[str], line: int) -> list[str]:
+    """The record without its trailing empty cells, refused past ``MAX_COLUMNS`` (as many as an
+    .xlsx sheet is read to): a line of thousands of short cells is not a contacts list."""
+    while record and not record[-1].strip():
+        record.pop()
+    if len(record) > MAX_COLUMNS:
+        raise FileRejected(
+            f"line {line} has {len(record):,} columns; at most {MAX_COLUMNS} are read"
+        )
+    return record
 
 
 def sniff_delimiter(text: str) -> str:

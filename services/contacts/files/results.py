@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from contracts.accounts import AccountType
+from contracts.api.limits import MAX_LISTED_PROBLEMS, more_problems_message
 from contracts.contacts import ContactKind
 from services.contacts.domain.profile import Profile
 from services.contacts.files.profile_columns import flatten
@@ -80,7 +81,14 @@ class ImportResult:
 
     @classmethod
     def failed(cls, errors: Iterable[CellError]) -> ImportResult:
-        return cls(contacts=[], errors=sorted(errors, key=lambda error: error.row))
+        """The errors in row order: the first ``MAX_LISTED_PROBLEMS``, then one that counts the
+        rest (a file of short bad cells would otherwise answer far more than it sent)."""
+        ordered = sorted(errors, key=lambda error: error.row)
+        if len(ordered) > MAX_LISTED_PROBLEMS:
+            unlisted = len(ordered) - MAX_LISTED_PROBLEMS
+            more = CellError(FILE_LEVEL_ROW, "", more_problems_message(unlisted))
+            ordered = [*ordered[:MAX_LISTED_PROBLEMS], more]
+        return cls(contacts=[], errors=ordered)
 
     @classmethod
     def file_error(cls, message: str) -> ImportResult:

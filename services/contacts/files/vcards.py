@@ -29,6 +29,9 @@ from services.contacts.files.text import decode_text
 
 MAX_VCARD_BYTES = 1024 * 1024
 MAX_CARDS = 100
+MAX_NESTING = 2
+"""A card may hold another (vCard 2.1's AGENT), which holds none: deeper nesting is refused
+before vobject, which reads nested cards recursively, is handed it."""
 
 _PROPERTY_OF_COLUMN = {
     "salutation": "N",
@@ -99,6 +102,11 @@ def split_cards(text: str) -> list[str]:
     for line in join_soft_line_breaks(text.splitlines()):
         marker = line.rstrip().upper()
         depth += marker == "BEGIN:VCARD"
+        if depth > MAX_NESTING:
+            raise FileRejected(
+                f"vCard {len(cards) + 1} holds vCards nested more than {MAX_NESTING} deep; "
+                "a contact's card may hold one other card at most"
+            )
         if depth:
             current.append(line)
         if marker == "END:VCARD" and depth:
@@ -128,6 +136,8 @@ def join_soft_line_breaks(lines: Iterable[str]) -> list[str]:
 def read_card(number: int, text: str) -> tuple[ContactDraft | None, list[CellError]]:
     try:
         card = vobject.readOne(text)
+    except RecursionError:
+        return None, [CellError(number, "", "the card cannot be read: it is nested too deeply")]
     except Exception as exc:  # vobject raises assorted errors on damaged cards
         return None, [CellError(number, "", f"the card cannot be read: {exc}")]
     values, errors = card_values(card, number)

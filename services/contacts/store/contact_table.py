@@ -59,6 +59,7 @@ TABLE_COLUMNS = (
     contacts.c.net_asset_value, contacts.c.closed, contacts.c.version,
 )  # fmt: skip
 """What a row of the table shows (never the profile: the list stays light)."""
+_SHOWN = frozenset(column.name for column in TABLE_COLUMNS)
 
 # the predicate of the partial index ix_contacts_master_pending_tasks (tables.py)
 HAS_PENDING_TASKS = and_(
@@ -192,9 +193,11 @@ class ContactTableRepository:
     ) -> tuple[list[dict[str, Any]], int]:
         """The page of matches sorted in memory, and the number of matches (SORT_IN_MEMORY + 1
         meaning more)."""
+        # the sort's keys the table does not show (created_at) are read for the sort only
+        hidden = [key for key in keys if key.name not in _SHOWN]
         # MATERIALIZED keeps the planner from walking a sort index instead
         matches = (
-            select(*TABLE_COLUMNS)
+            select(*TABLE_COLUMNS, *hidden)
             .where(*conditions)
             .limit(_inline(SORT_IN_MEMORY + 1))
             .cte("matches")
@@ -213,7 +216,8 @@ class ContactTableRepository:
             return [], await self._count(conditions, cap=SORT_IN_MEMORY) if offset else 0
         found_count = int(rows[0]["found"])
         for row in rows:
-            del row["found"]
+            for name in ("found", *(key.name for key in hidden)):
+                del row[name]
         return rows, found_count
 
     async def _walk_index(

@@ -104,6 +104,64 @@ def test_csv_in_utf16_from_excel_unicode_text() -> None:
     assert result.errors == [] and result.contacts[0].first_name == "山田"
 
 
+def test_csv_in_utf16_without_a_bom_is_decoded() -> None:
+    content = csv_bytes([["first_name", "last_name"], ["Zoë", "Müller"]])
+    for encoding in ("utf-16-le", "utf-16-be"):
+        result = parse_contacts_file("c.csv", content.decode().encode(encoding))
+        assert result.errors == [] and result.contacts[0].first_name == "Zoë"
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name", "encoding"),
+    [
+        ("Пётр", "Иванов", "cp1251"),
+        ("Пётр", "Иванов", "koi8-r"),
+        ("Γιώργος", "Παπαδόπουλος", "cp1253"),
+        ("太郎", "山田", "shift_jis"),
+        ("伟", "张", "gbk"),
+        ("大文", "陳", "big5"),
+        ("Paweł", "Dąbrowski", "cp1250"),
+        ("Jürgen", "Müller", "mac_roman"),
+    ],
+)
+def test_csv_in_another_encoding_is_refused_rather_than_garbled(
+    first_name: str, last_name: str, encoding: str
+) -> None:
+    content = csv_bytes([["first_name", "last_name"], [first_name, last_name]], encoding=encoding)
+    message = only_error(parse_contacts_file("c.csv", content))
+    assert "UTF-8" in message
+
+
+def test_western_european_names_in_windows_1252_read_as_they_are() -> None:
+    names = ["Zoë Müller", "François Núñez", "Ångström", "Søren", "Þórður", "O’Brien", "Œuvre",
+             "Žižek", "José María", "São Paulo", "“Noël”", "€ 5", "N° 5", "2º andar", "Col·legi",
+             "DÉSIRÉE", "Jäätelö", "Straße"]  # fmt: skip
+    content = csv_bytes([["first_name", "last_name"], *([name, "Lee"] for name in names)],
+                        encoding="cp1252")  # fmt: skip
+    result = parse_contacts_file("c.csv", content)
+    assert result.errors == []
+    assert [draft.first_name for draft in result.contacts] == names
+
+
+def test_an_import_lists_at_most_a_hundred_problems_and_counts_the_rest() -> None:
+    """Short bad cells cost a few bytes each in the file and far more in the answer."""
+    header = ["first_name", "last_name", *(f"junk{i}" for i in range(150))]
+    rows = [["", "", "x"] for _ in range(100)]  # each: first and last name required
+    result = parse_contacts_file("c.csv", csv_bytes([header, *rows]))
+    assert result.contacts == [] and len(result.errors) == 101
+    assert [error.row for error in result.errors[:100]] == [1] * 100
+    assert result.errors[-1] == CellError(0, "", "and 250 more problems not listed")
+    assert str(result.errors[-1]) == "and 250 more problems not listed"
+
+
+def test_a_csv_line_with_thousands_of_columns_is_refused() -> None:
+    header = ["first_name", "last_name", *(["x"] * 5000)]
+    message = only_error(parse_contacts_file("c.csv", csv_bytes([header, ["A", "B"]])))
+    assert "line 1 has 5,002 columns; at most 200" in message
+    trailing = "first_name,last_name" + "," * 5000 + "\nA,B" + "," * 5000 + "\n"
+    assert parse_contacts_file("c.csv", trailing.encode()).errors == []
+
+
 def test_xlsx_import() -> None:
     check_good(parse_contacts_file("c.xlsx", xlsx_bytes([HEADER, *GOOD])))
 

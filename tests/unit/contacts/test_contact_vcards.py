@@ -177,3 +177,22 @@ def test_broken_card_is_reported_with_its_number() -> None:
     assert list(errors) == [(2, "")] and "cannot be read" in errors[(2, "")]
     unterminated = card("Ann", "Lee") + "BEGIN:VCARD\nVERSION:3.0\nN:Lee;Bo;;;\n"
     assert list(errors_of(parse_vcards(unterminated.encode()))) == [(2, "")]
+
+
+def test_deeply_nested_cards_are_refused_clearly() -> None:
+    """A card may hold one other (vCard 2.1's AGENT); deeper nesting is refused before vobject,
+    which reads nested parts recursively, would run out of stack."""
+    nested = card("Ann", "Lee").replace("END:VCARD", card("Bo", "Lee") + "END:VCARD")
+    assert parse_vcards(nested.encode()).errors == []
+    opening = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Ann;;;\r\nFN:Ann Lee\r\n"
+    deep = (opening * 2000 + "END:VCARD\r\n" * 2000).encode()
+    message = only_message(parse_vcards(deep))
+    assert "nested more than 2 deep" in message and "recursion" not in message
+    parts = (opening + "BEGIN:X\r\n" * 5000 + "END:X\r\n" * 5000 + "END:VCARD\r\n").encode()
+    message = only_message(parse_vcards(parts))
+    assert "nested too deeply" in message and "recursion" not in message
+
+
+def only_message(result: ImportResult) -> str:
+    assert result.contacts == [] and len(result.errors) == 1, result.errors
+    return result.errors[0].message
