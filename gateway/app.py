@@ -13,8 +13,9 @@ from gateway import pages
 from gateway.api import routes
 from gateway.api.responses import EVERY_ROUTE
 from gateway.api.routes import health
+from gateway.auth.rights import AccessDenied, LoginRequired
 from gateway.clients.http import ServiceClients
-from gateway.pages.deps import LoginRequired, ProfileForms, login_redirect
+from gateway.pages.deps import ProfileForms, access_denied, login_redirect
 from gateway.settings import GatewaySettings
 from services.runtime import migrations
 from services.runtime.broker import make_broker
@@ -74,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handler(app)
     install_request_guards(app)
     app.add_exception_handler(LoginRequired, login_redirect)
+    app.add_exception_handler(AccessDenied, access_denied)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), "static"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from http import HTTPMethod
 from typing import Annotated
 
@@ -10,11 +11,9 @@ from fastapi import Depends, HTTPException, Request, status
 
 from gateway.auth import tokens
 from gateway.deps import DatabaseDep, SettingsDep
-from gateway.settings import GatewaySettings
 from gateway.store import sessions
 from gateway.store.sessions import SignedIn
 from gateway.store.users import User
-from services.runtime.db import Database
 
 SESSION_COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
@@ -44,17 +43,26 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
 
 
-async def _authenticated(
-    request: Request, settings: GatewaySettings, database: Database
-) -> tuple[User | None, bool]:
-    """(the user the request's token stands for, whether the token came from the cookie).
-    The session is kept for ``signed_in``."""
+@dataclass(frozen=True)
+class Authentication:
+    """The user a request's token stands for (None without a valid one), and whether the
+    token came from the portal's cookie."""
+
+    user: User | None
+    from_cookie: bool
+
+
+async def authentication(
+    request: Request, settings: SettingsDep, database: DatabaseDep
+) -> Authentication:
+    """Found once per request (FastAPI caches a dependency within a request); the session is
+    kept for ``signed_in``."""
     token, from_cookie = _token_of(request)
     if not token:
-        return None, from_cookie
+        return Authentication(None, from_cookie)
     claims = tokens.read(token, key=settings.signing_key)
     if claims is None:
-        return None, from_cookie
+        return Authentication(None, from_cookie)
     # on every request: one query outside a transaction (no BEGIN/ROLLBACK round trips)
     async with database.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -62,9 +70,12 @@ async def _authenticated(
             connection, session_id=claims.session_id, user_id=claims.user_id
         )
     if found is None or found[0].master_account_id != claims.master_account_id:
-        return None, from_cookie
+        return Authentication(None, from_cookie)
     user, request.state.signed_in = found
-    return user, from_cookie
+    return Authentication(user, from_cookie)
+
+
+AuthenticationDep = Annotated[Authentication, Depends(authentication)]
 
 
 def signed_in(request: Request) -> SignedIn:
@@ -73,22 +84,18 @@ def signed_in(request: Request) -> SignedIn:
     return session
 
 
-async def optional_user(
-    request: Request, settings: SettingsDep, database: DatabaseDep
-) -> User | None:
+async def optional_user(found: AuthenticationDep) -> User | None:
     """For pages: they check the CSRF token of their forms themselves."""
-    user, _ = await _authenticated(request, settings, database)
-    return user
+    return found.user
 
 
-async def current_user(request: Request, settings: SettingsDep, database: DatabaseDep) -> User:
+async def current_user(request: Request, found: AuthenticationDep) -> User:
     """For the API: a bearer token, or the portal's cookie plus the CSRF header on changes."""
-    user, from_cookie = await _authenticated(request, settings, database)
-    if user is None:
+    if found.user is None:
         raise NotAuthenticated()
-    if from_cookie and request.method not in SAFE_METHODS:
+    if found.from_cookie and request.method not in SAFE_METHODS:
         check_csrf(request, request.headers.get(CSRF_HEADER))
-    return user
+    return found.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -63,6 +63,7 @@ class ServiceClient:
             "X-Master-Account-Id": user.master_account_id,
             "X-User-Id": str(user.id),
             "X-Internal-Token": self._internal_token,
+            **user.access.to_headers(),
             **kwargs.pop("headers", {}),
         }
         try:

@@ -9,7 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from contracts.access import Right
 from contracts.api.records import DocumentListQuery, EventListQuery, NoteListQuery, TaskListQuery
+from gateway.auth.rights import needs
 from gateway.clients import contacts, records
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.pages.deps import MasterClock, PageUser
@@ -17,7 +19,7 @@ from gateway.pages.record_forms import TASK_STATUS_LABELS, page_context
 from gateway.pages.rendering import render
 from gateway.people import colleague_names
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/contacts/{contact_id}/agenda")

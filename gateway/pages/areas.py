@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from gateway.auth.rights import needs_login
 from gateway.pages.deps import PageUser
 from gateway.pages.navigation import BY_SLUG
 from gateway.pages.rendering import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs_login()])
 
 
 @router.get("/areas/{slug}")

@@ -19,6 +19,7 @@ from gateway.auth.login import (
     end_session,
     open_session,
 )
+from gateway.auth.rights import public
 from gateway.auth.two_factor import issue_pending_login, read_pending_login
 from gateway.deps import DatabaseDep, SettingsDep
 from gateway.pages.rendering import render
@@ -26,7 +27,7 @@ from gateway.settings import GatewaySettings
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[public()])
 
 TOO_MANY_ATTEMPTS = "Too many failed attempts. Wait a few minutes and try again."
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from contracts.access import Right
 from contracts.accounts import AccountType
 from contracts.api.contacts import (
     PROFILE_SECTIONS,
@@ -21,6 +22,7 @@ from contracts.api.contacts import (
     ProfileSectionReplace,
 )
 from contracts.api.limits import RecordVersion
+from gateway.auth.rights import needs
 from gateway.clients import contacts
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -32,7 +34,7 @@ from gateway.refusals import read_as
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 RECORD = "/contacts/{contact_id:uuid}"
 PROFILE_TAB_SECTIONS = ("contact", "address", "tax", "employment", "prospect")

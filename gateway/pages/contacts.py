@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from contracts.access import Right
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.api.contacts import (
     TABLE_COLUMN_LABELS,
@@ -20,6 +21,7 @@ from contracts.api.contacts import (
     ContactsTableLayout,
 )
 from contracts.contacts import ContactKind
+from gateway.auth.rights import needs
 from gateway.clients import analytics, contacts, groups, invitations
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -29,7 +31,7 @@ from gateway.pages.rendering import render
 from gateway.store import preferences
 from gateway.store.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/contacts")

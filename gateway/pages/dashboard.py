@@ -24,6 +24,7 @@ from contracts.api.records import (
     TaskPage,
     TaskStatus,
 )
+from gateway.auth.rights import needs_login
 from gateway.clients import analytics, records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -34,7 +35,7 @@ from gateway.people import colleague_names
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs_login()])
 
 PanelT = TypeVar("PanelT")
 

@@ -17,22 +17,29 @@ from starlette.datastructures import FormData
 
 from contracts.api.contacts import ProfileForm
 from gateway.auth.deps import OptionalUser, check_csrf
+from gateway.auth.rights import API_PREFIX, AccessDenied, LoginRequired
 from gateway.clients import contacts
 from gateway.clients.http import ServiceClients
 from gateway.deps import DatabaseDep
-from gateway.pages.rendering import to_login
+from gateway.pages.rendering import render, to_login
 from gateway.store import people
 from gateway.store.users import User
 from services.runtime.db import Database
-
-
-class LoginRequired(Exception):
-    """Nobody is logged in."""
+from services.runtime.http_errors import http_error_response
 
 
 async def login_redirect(request: Request, _: Exception) -> Response:
     """The exception handler of ``LoginRequired``: to the login page, and back here after."""
     return to_login(request)
+
+
+async def access_denied(request: Request, error: Exception) -> Response:
+    """The exception handler of ``AccessDenied``: a page says why; the API answers JSON."""
+    assert isinstance(error, AccessDenied)
+    if request.url.path.startswith(API_PREFIX):
+        return await http_error_response(request, error)
+    return render(request, "forbidden.html", user=getattr(request.state, "user", None),
+                  status_code=403, reason=error.detail)  # fmt: skip
 
 
 async def page_user(user: OptionalUser) -> User:

@@ -9,8 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.access import Right
 from contracts.api.records import DocumentListQuery
 from gateway.auth.deps import check_csrf
+from gateway.auth.rights import needs
 from gateway.clients import records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -32,7 +34,7 @@ from gateway.store.users import User
 from gateway.uploads import read_document_upload
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/documents")

@@ -10,8 +10,10 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.access import Right
 from contracts.api.limits import EARLIEST_INSTANT, LATEST_INSTANT
 from contracts.api.records import EventCreate, EventListQuery, EventOut, EventUpdate
+from gateway.auth.rights import needs
 from gateway.clients import records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep
@@ -28,7 +30,7 @@ from gateway.pages.record_forms import (
 from gateway.pages.rendering import render
 from gateway.store.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 EVENT_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 

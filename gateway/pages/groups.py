@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from contracts.access import Right
 from contracts.api.contacts import ContactListQuery, ContactPage
 from contracts.api.groups import (
     GroupCreate,
@@ -20,6 +21,7 @@ from contracts.api.groups import (
     HouseholdUpdate,
 )
 from contracts.crm import GroupVisibility
+from gateway.auth.rights import needs
 from gateway.clients import contacts, groups
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -30,7 +32,7 @@ from gateway.people import master_name
 from gateway.refusals import read_as
 from gateway.store.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 SEARCH_RESULTS = 25
 MEMBERS_PER_PAGE = 50

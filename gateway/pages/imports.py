@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from contracts.access import Right
 from contracts.api.transfers import ContactsUpload, ImportProblem, ImportReport
 from gateway.auth.deps import check_csrf
+from gateway.auth.rights import needs
 from gateway.clients import transfers
 from gateway.deps import ClientsDep
 from gateway.pages.deps import PageUser
@@ -16,7 +18,7 @@ from gateway.pages.rendering import render
 from gateway.store.users import User
 from gateway.uploads import read_import_upload
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/contacts/import")

@@ -11,9 +11,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from contracts.access import Right
 from contracts.accounts import AccountType
 from contracts.api.invitations import InvitationCreate, PendingTasksQuery, token_master
 from contracts.crm import InvitationMethod
+from gateway.auth.rights import needs, public
 from gateway.clients import contacts, invitations
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -42,7 +44,7 @@ METHOD_LABELS = {
 # --- invitations of a contact -------------------------------------------------------------
 
 
-@router.get("/contacts/{contact_id:uuid}/invitations")
+@router.get("/contacts/{contact_id:uuid}/invitations", dependencies=[needs(Right.CRM)])
 async def invitations_page(
     request: Request, contact_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
@@ -74,7 +76,7 @@ async def _invitations_view(
     )  # fmt: skip
 
 
-@router.post("/contacts/{contact_id:uuid}/invitations")
+@router.post("/contacts/{contact_id:uuid}/invitations", dependencies=[needs(Right.CRM)])
 async def send_invitation(
     request: Request,
     contact_id: UUID,
@@ -103,7 +105,10 @@ async def send_invitation(
 # --- pending registration tasks -----------------------------------------------------------
 
 
-@router.get("/contacts/pending-tasks")
+@router.get(
+    "/contacts/pending-tasks",
+    dependencies=[needs(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER)],
+)
 async def pending_tasks_page(request: Request, user: PageUser, clients: ClientsDep) -> Response:
     try:
         params = PendingTasksQuery.model_validate(
@@ -131,7 +136,7 @@ def _applicant(token: str) -> User | None:
                 display_name="Applicant", password_hash="")  # fmt: skip
 
 
-@router.get("/apply/{token}")
+@router.get("/apply/{token}", dependencies=[public()])
 async def application_page(request: Request, token: str, clients: ClientsDep) -> Response:
     applicant = _applicant(token) if len(token) <= 200 else None
     if applicant is None:

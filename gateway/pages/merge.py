@@ -15,9 +15,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from contracts.access import Right
 from contracts.api.contacts import ContactListQuery
 from contracts.api.merge import MAX_MERGED_RECORDS, DuplicatesQuery, MergeRequest
 from contracts.contacts import ContactKind
+from gateway.auth.rights import needs
 from gateway.clients import contacts, merge
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep
@@ -25,7 +27,7 @@ from gateway.pages.deps import CheckedForm, PageUser
 from gateway.pages.rendering import render
 from gateway.store.users import User
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 CHOICE_PREFIX = "choice:"
 """Form fields ``choice:<field path>`` carry the id of the record whose value to keep."""

@@ -8,7 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from contracts.access import Right
 from contracts.api.records import NoteCreate, NoteListQuery, NoteUpdate
+from gateway.auth.rights import needs
 from gateway.clients import records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -27,7 +29,7 @@ from gateway.people import colleague_names
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/notes")

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from gateway.auth import two_factor
 from gateway.auth.deps import signed_in
 from gateway.auth.login import client_ip
+from gateway.auth.rights import needs_login
 from gateway.deps import DatabaseDep, SettingsDep
 from gateway.pages.deps import PageUser, checked_form
 from gateway.pages.rendering import render
@@ -19,7 +20,7 @@ from gateway.settings import GatewaySettings
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs_login()])
 
 DONE = {
     "enabled": "Two-factor authentication is on. You will be asked for a code when you log in.",

@@ -10,8 +10,10 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from contracts.access import Right
 from contracts.api.records import TaskCreate, TaskListQuery, TaskStatus, TaskUpdate
 from contracts.crm import TaskPriority
+from gateway.auth.rights import needs
 from gateway.clients import records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
@@ -32,7 +34,7 @@ from gateway.people import check_assignee, colleague_names
 from gateway.store.users import User
 from services.runtime.db import Database
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.CRM)])
 
 TASK_FIELDS = {"due_at": "due_date"}
 

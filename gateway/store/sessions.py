@@ -47,6 +47,7 @@ async def user_of(
         .where(
             sessions.c.id == session_id,
             users.c.id == user_id,
+            users.c.active,
             sessions.c.revoked_at.is_(None),
             sessions.c.expires_at > func.now(),
         )

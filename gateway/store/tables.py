@@ -40,7 +40,10 @@ users = Table(
     Column("email", String(320)),
     Column("password_hash", String(300), nullable=False),
     Column("is_primary", Boolean, nullable=False, server_default="false"),
-    Column("rights", JSONB, nullable=False, server_default="{}"),
+    Column("rights", JSONB, nullable=False, server_default="[]"),  # contracts.access.Right values
+    Column("scope", JSONB, nullable=False, server_default='{"all_clients": false}'),  # ClientScope
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("deactivated_at", DateTime(timezone=True)),
     Column("totp_secret", String(64)),
     Column("totp_enabled", Boolean, nullable=False, server_default="false"),
     Column("totp_last_step", BigInteger),  # the last accepted TOTP step: never accepted again
@@ -58,6 +61,58 @@ login_attempts = Table(
     Column("succeeded", Boolean, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_login_attempts_username_at", "username", "at"),
+    Index("ix_login_attempts_client_ip_at", "client_ip", "at"),
+)
+
+password_links = Table(
+    "password_links",
+    metadata,
+    # a one-time link that sets a user's password: sent when the user is added (or reset)
+    Column("id", PgUUID(as_uuid=True), primary_key=True),
+    Column(
+        "user_id",
+        PgUUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the link's token
+    Column("purpose", String(16), nullable=False),  # invitation | reset
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id",
+        PgUUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("code_hash", String(300), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # append-only: a trigger refuses UPDATE and DELETE (migration gateway_0006)
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("master_account_id", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor_user_id", PgUUID(as_uuid=True)),
+    Column("actor_username", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("target", String(300)),
+    Column("details", JSONB, nullable=False, server_default="{}"),
+    Column("client_ip", String(64)),
+    Index("ix_audit_log_master_at", "master_account_id", "at"),
 )
 
 sessions = Table(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from contracts.access import Access, ClientScope, Right
 from gateway.store.tables import login_attempts, masters, users
 
 
@@ -23,10 +24,25 @@ class User:
     password_hash: str
     email: str | None = None
     is_primary: bool = False
-    rights: dict[str, Any] = field(default_factory=dict)
+    rights: frozenset[Right] = frozenset()
+    scope: ClientScope = field(default_factory=ClientScope.nothing)
+    active: bool = True
     totp_secret: str | None = None
     totp_enabled: bool = False
     preferences: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def access(self) -> Access:
+        """What the user may do and see: the primary user everything, others what was granted."""
+        if self.is_primary:
+            return Access.primary()
+        return Access(rights=self.rights, scope=self.scope)
+
+
+def rights_of(stored: Any) -> frozenset[Right]:
+    """The rights a row holds (a right no longer known is dropped, never guessed)."""
+    known = {right.value for right in Right}
+    return frozenset(Right(value) for value in stored or () if value in known)
 
 
 def to_user(row: Any) -> User:
@@ -38,7 +54,9 @@ def to_user(row: Any) -> User:
         password_hash=row.password_hash,
         email=row.email,
         is_primary=row.is_primary,
-        rights=dict(row.rights),
+        rights=rights_of(row.rights),
+        scope=ClientScope.model_validate(row.scope),
+        active=row.active,
         totp_secret=row.totp_secret,
         totp_enabled=row.totp_enabled,
         preferences=dict(row.preferences),

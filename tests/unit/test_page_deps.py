@@ -14,12 +14,12 @@ from fastapi import FastAPI
 from starlette.datastructures import FormData
 
 from gateway import app as gateway_app
-from gateway.auth.deps import CSRF_COOKIE, optional_user
+from gateway.auth.deps import CSRF_COOKIE, Authentication, authentication
 from gateway.pages.deps import posted_form, submitted_form
 from gateway.settings import GatewaySettings
 from gateway.store.users import User
 
-ADVISOR = User(id=UUID(int=7), master_account_id="T1000001", username="ann",
+ADVISOR = User(id=UUID(int=7), master_account_id="T1000001", username="ann", is_primary=True,
                display_name="Ann Advisor", password_hash="")  # fmt: skip
 NOTE = "00000000-0000-0000-0000-000000000001"
 
@@ -56,7 +56,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> FastAPI:
 
 @contextlib.asynccontextmanager
 async def client_as(app: FastAPI, user: User | None) -> AsyncIterator[httpx.AsyncClient]:
-    app.dependency_overrides[optional_user] = lambda: user
+    app.dependency_overrides[authentication] = lambda: Authentication(user, from_cookie=True)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
                                  cookies={CSRF_COOKIE: "the-token"}) as client:  # fmt: skip
         yield client

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.api.responses import THROTTLED, WRONG_CREDENTIALS
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import authenticate, client_ip, end_session, open_session
+from gateway.auth.rights import needs_login, public
 from gateway.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -41,7 +42,7 @@ class Me(BaseModel):
     totp_enabled: bool
 
 
-@router.post("/login", responses={**WRONG_CREDENTIALS, **THROTTLED})
+@router.post("/login", responses={**WRONG_CREDENTIALS, **THROTTLED}, dependencies=[public()])
 async def login(
     body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep
 ) -> LoginResponse:
@@ -56,13 +57,13 @@ async def login(
     return LoginResponse(access_token=token, expires_at=session.expires_at)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[needs_login()])
 async def logout(request: Request, _: CurrentUser, database: DatabaseDep) -> None:
     """End the session of this token (or cookie): it is refused from now on."""
     await end_session(database, signed_in(request).session_id)
 
 
-@router.get("/me")
+@router.get("/me", dependencies=[needs_login()])
 async def me(user: CurrentUser) -> Me:
     return Me(
         id=user.id,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from contracts.access import Right
 from contracts.api.contacts import (
     ContactCreate,
     ContactDetail,
@@ -24,11 +25,14 @@ from contracts.api.contacts import (
 )
 from gateway.api.responses import NOT_FOUND, PDF, RECORD_CHANGE, SERVICE_CALL, file_download
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import contacts
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.people import master_name
 
-router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
+router = APIRouter(
+    prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
+)
 CONTACT = "/{contact_id:uuid}"
 """Only ids match, so fixed paths of later routers (/contacts/pending-tasks, ...) still do."""
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from contracts.access import Right
 from contracts.api.analytics import ContactStatistics
 from gateway.api.responses import SERVICE_CALL
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import analytics
 from gateway.deps import ClientsDep
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"], responses=SERVICE_CALL)
+router = APIRouter(
+    prefix="/dashboard", tags=["dashboard"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
+)
 
 
 @router.get("/statistics")

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
+from contracts.access import Right
 from contracts.api.groups import (
     GroupCreate,
     GroupList,
@@ -27,12 +28,13 @@ from gateway.api.responses import (
     file_download,
 )
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import groups
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
 from gateway.people import master_name
 
-router = APIRouter(tags=["groups"], responses=SERVICE_CALL)
+router = APIRouter(tags=["groups"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)])
 
 
 @router.get("/groups")

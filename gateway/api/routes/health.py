@@ -7,9 +7,10 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from gateway.auth.rights import public
 from gateway.deps import BrokerDep, ClientsDep, DatabaseDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[public()])
 
 
 async def _check(awaitable: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
+from contracts.access import Right
 from contracts.api.transfers import ImportRefused, ImportReport
 from gateway.api.responses import (
     CSV,
@@ -15,12 +16,15 @@ from gateway.api.responses import (
     file_download,
 )
 from gateway.auth.deps import CurrentUser, signed_in
+from gateway.auth.rights import needs
 from gateway.clients import transfers
 from gateway.deps import ClientsDep
 from gateway.downloads import passthrough_download
 from gateway.uploads import read_import_upload, upload_body
 
-router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
+router = APIRouter(
+    prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
+)
 
 TWO_FACTOR_NEEDED = (
     "the full client data export needs two-factor authentication: turn it on under Settings"

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from contracts.access import Right
 from contracts.api.invitations import (
     InvitationCreate,
     InvitationList,
@@ -16,6 +17,7 @@ from contracts.api.invitations import (
 )
 from gateway.api.responses import NOT_FOUND, PDF, RECORD_CHANGE, SERVICE_CALL, file_download
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import invitations
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
@@ -24,7 +26,10 @@ from gateway.people import master_name
 router = APIRouter(tags=["invitations"], responses=SERVICE_CALL)
 
 
-@router.get("/contacts/pending-tasks")
+@router.get(
+    "/contacts/pending-tasks",
+    dependencies=[needs(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER)],
+)
 async def pending_tasks(
     params: Annotated[PendingTasksQuery, Query()], user: CurrentUser, clients: ClientsDep
 ) -> PendingTasksPage:
@@ -34,6 +39,7 @@ async def pending_tasks(
 
 @router.post(
     "/contacts/{contact_id}/invitations",
+    dependencies=[needs(Right.CRM)],
     status_code=status.HTTP_201_CREATED,
     responses=RECORD_CHANGE,
 )
@@ -52,7 +58,9 @@ async def invite(
     return await invitations.invite(clients, user, contact_id, body, master_name=signed_by)
 
 
-@router.get("/contacts/{contact_id}/invitations", responses=NOT_FOUND)
+@router.get(
+    "/contacts/{contact_id}/invitations", responses=NOT_FOUND, dependencies=[needs(Right.CRM)]
+)
 async def list_invitations(
     contact_id: UUID, user: CurrentUser, clients: ClientsDep
 ) -> InvitationList:
@@ -63,6 +71,7 @@ async def list_invitations(
 
 @router.get(
     "/contacts/{contact_id}/invitations/{invitation_id}/application.pdf",
+    dependencies=[needs(Right.CRM)],
     response_class=Response,
     responses={**file_download(PDF, "the prefilled application"), **NOT_FOUND},
 )

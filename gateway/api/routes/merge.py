@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from contracts.access import Right
 from contracts.api.merge import (
     MAX_MERGED_RECORDS,
     DuplicatesQuery,
@@ -17,10 +18,13 @@ from contracts.api.merge import (
 )
 from gateway.api.responses import NOT_FOUND, RECORD_CHANGE, SERVICE_CALL
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import merge
 from gateway.deps import ClientsDep
 
-router = APIRouter(prefix="/contacts", tags=["merge"], responses=SERVICE_CALL)
+router = APIRouter(
+    prefix="/contacts", tags=["merge"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
+)
 
 
 @router.get("/duplicates")

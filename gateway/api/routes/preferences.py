@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from contracts.api.contacts import ContactsTableLayout
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs_login
 from gateway.deps import DatabaseDep
 from gateway.store import preferences
 
-router = APIRouter(prefix="/preferences", tags=["preferences"])
+router = APIRouter(prefix="/preferences", tags=["preferences"], dependencies=[needs_login()])
 
 
 @router.get("/contacts-table")

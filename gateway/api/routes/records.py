@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from contracts.access import Right
 from contracts.api.records import (
     DocumentListQuery,
     DocumentOut,
@@ -39,13 +40,14 @@ from gateway.api.responses import (
     document_download,
 )
 from gateway.auth.deps import CurrentUser
+from gateway.auth.rights import needs
 from gateway.clients import records
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
 from gateway.people import check_assignee
 from gateway.uploads import read_document_upload, upload_body
 
-router = APIRouter(tags=["records"], responses=SERVICE_CALL)
+router = APIRouter(tags=["records"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)])
 
 DOCUMENT_UPLOAD_BODY = upload_body(
     "at most 10 MB: PDF, PNG, JPEG, GIF, UTF-8 text, CSV, .docx or .xlsx (judged by the content, "

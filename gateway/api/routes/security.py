@@ -9,9 +9,10 @@ from gateway.api.responses import CONFLICT, THROTTLED
 from gateway.auth import two_factor
 from gateway.auth.deps import CurrentUser, signed_in
 from gateway.auth.login import client_ip
+from gateway.auth.rights import needs_login
 from gateway.deps import DatabaseDep, SettingsDep
 
-router = APIRouter(prefix="/auth/two-factor", tags=["auth"])
+router = APIRouter(prefix="/auth/two-factor", tags=["auth"], dependencies=[needs_login()])
 
 
 class TwoFactorStatus(BaseModel):
