@@ -22,9 +22,7 @@ from gateway.deps import ClientsDep
 from gateway.downloads import passthrough_download
 from gateway.uploads import read_import_upload, upload_body
 
-router = APIRouter(
-    prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
-)
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
 
 TWO_FACTOR_NEEDED = (
     "the full client data export needs two-factor authentication: turn it on under Settings"
@@ -41,6 +39,7 @@ UPLOAD_BODY = upload_body(".csv or .xlsx (at most 2 MB, 100 rows) or .vcf (at mo
     responses=file_download(
         XLSX, "the import template: a Data sheet to fill in, with Codes, Examples and Instructions"
     ),
+    dependencies=[needs(Right.CRM)],
 )
 async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
     template = await transfers.import_template(clients, user)
@@ -60,6 +59,7 @@ async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
             "one that counts the rest); nothing was saved",
         },
     },
+    dependencies=[needs(Right.CRM)],
 )
 async def import_contacts(request: Request, user: CurrentUser, clients: ClientsDep) -> ImportReport:
     return await transfers.import_contacts(clients, user, await read_import_upload(request))
@@ -69,6 +69,7 @@ async def import_contacts(request: Request, user: CurrentUser, clients: ClientsD
     "/export/summary.csv",
     response_class=Response,
     responses=file_download(CSV, "the contact summary: one line per contact (UTF-8)"),
+    dependencies=[needs(Right.CRM)],
 )
 async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
     exported = await transfers.export_summary(clients, user)
@@ -81,6 +82,7 @@ async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
     responses=file_download(
         CSV, "the pending application tasks: one line per open account with tasks (UTF-8)"
     ),
+    dependencies=[needs(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER)],
 )
 async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Response:
     exported = await transfers.export_pending_tasks(clients, user)
@@ -99,6 +101,7 @@ async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Respon
             "session was opened without a code"
         },
     },
+    dependencies=[needs(Right.CRM)],
 )
 async def export_client_data(request: Request, user: CurrentUser, clients: ClientsDep) -> Response:
     if not user.totp_enabled:
