@@ -44,8 +44,10 @@ PanelT = TypeVar("PanelT")
 async def dashboard(
     request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep, database: DatabaseDep
 ) -> Response:
-    statistics = await analytics.contact_statistics(clients, user)
-    panels = await dashboard_panels(clients, database, user, clock)
+    statistics, panels = None, None
+    if user.access.sees_crm():  # the CRM panels; the others come with their areas
+        statistics = await analytics.contact_statistics(clients, user)
+        panels = await dashboard_panels(clients, database, user, clock)
     return render(request, "dashboard.html", user=user, active="dashboard", statistics=statistics,
                   stages=list(ApplicationStage), panels=panels, clock=clock,
                   zone_name=str(clock.zone), today=clock.today(), statuses=TASK_STATUS_LABELS)  # fmt: skip
