@@ -17,7 +17,10 @@ DEFINITION = ServiceDefinition(
     settings=AnalyticsSettings,
     unit_of_work=SqlAnalyticsUnitOfWork,
     routers=[statistics.router],
-    subscriptions=[(topics.CONTACTS, handlers.CONTACT_HANDLERS)],
+    subscriptions=[
+        (topics.CONTACTS, handlers.CONTACT_HANDLERS),
+        (topics.CRM_RECORDS, handlers.CRM_HANDLERS),
+    ],
 )
 
 

@@ -9,7 +9,8 @@ from contracts.contacts import (
     ContactRemoved,
     ContactReopened,
 )
-from services.analytics.service_layer.statistics import apply_contact_states
+from contracts.crm import GroupChanged
+from services.analytics.service_layer.statistics import apply_contact_states, apply_group_changes
 from services.runtime.consumers import HandlerTable
 
 CONTACT_HANDLERS: HandlerTable = {
@@ -18,4 +19,8 @@ CONTACT_HANDLERS: HandlerTable = {
     ContactClosed: apply_contact_states,
     ContactReopened: apply_contact_states,
     ContactRemoved: apply_contact_states,
+}
+
+CRM_HANDLERS: HandlerTable = {
+    GroupChanged: apply_group_changes,  # the members a group scope names
 }

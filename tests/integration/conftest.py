@@ -16,6 +16,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
+from contracts.access import Access
 from contracts.envelope import Envelope, Event
 from deploy.infrastructure import database_url_for
 from services.runtime.service import ServiceDefinition
@@ -33,9 +34,14 @@ class RunningService:
     http: httpx.AsyncClient
     database_url: str
 
-    def as_master(self, master_account_id: str, user_id: str = "tester") -> dict[str, str]:
+    def as_master(
+        self, master_account_id: str, user_id: str = "tester", access: Access | None = None
+    ) -> dict[str, str]:
+        """The headers the gateway sends for a user of the master (the primary user unless
+        ``access`` says otherwise)."""
         return {"X-Master-Account-Id": master_account_id, "X-User-Id": user_id,
-                "X-Internal-Token": LOCAL_INTERNAL_TOKEN}  # fmt: skip
+                "X-Internal-Token": LOCAL_INTERNAL_TOKEN,
+                **(access or Access.primary()).to_headers()}  # fmt: skip
 
 
 @asynccontextmanager

@@ -12,7 +12,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.analytics.domain.statistics import ContactState
+from contracts.access import ClientScope
+from services.analytics.domain.statistics import ContactState, GroupMembers
+from services.analytics.store.groups import GroupMemberRepository
 from services.analytics.store.repository import ContactStateRepository
 from services.runtime.db import EventPublisher, UnitOfWork
 
@@ -21,8 +23,12 @@ class ContactStates(Protocol):
     async def upsert(self, states: Sequence[ContactState]) -> None: ...
 
     async def count_by_kind_and_status(
-        self, *, master_account_id: str
+        self, *, master_account_id: str, scope: ClientScope
     ) -> list[tuple[str, str | None, bool, int]]: ...
+
+
+class GroupMemberStates(Protocol):
+    async def upsert(self, groups: Sequence[GroupMembers]) -> None: ...
 
 
 class AnalyticsUnitOfWork(EventPublisher, Protocol):
@@ -30,8 +36,12 @@ class AnalyticsUnitOfWork(EventPublisher, Protocol):
     @property
     def contact_states(self) -> ContactStates: ...
 
+    @property
+    def group_members(self) -> GroupMemberStates: ...
+
 
 class SqlAnalyticsUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
         super().__init__(session, on_commit_with_events)
         self.contact_states: ContactStates = ContactStateRepository(session)
+        self.group_members: GroupMemberStates = GroupMemberRepository(session)
