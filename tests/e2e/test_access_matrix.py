@@ -94,8 +94,9 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
 
 @pytest.fixture(scope="module")
 def primary(stack: Stack) -> Iterator[httpx.Client]:
-    with login(stack, demo_user()) as client:
-        yield client
+    client = login(stack, demo_user())
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +179,7 @@ def test_the_contacts_table_count_and_search_show_exactly_the_scope(
         assert _ids(page) == expected, member.name
         assert page["total"] == len(expected), member.name
         outsider = book.outsider
-        found = _ok(member.api.get("/api/v1/contacts", params={"text": outsider["last_name"]}))
+        found = _ok(member.api.get("/api/v1/contacts", params={"q": outsider["last_name"]}))
         assert outsider["id"] not in _ids(found), member.name
 
 
@@ -220,6 +221,8 @@ def test_a_contact_outside_the_scope_is_not_found(book: Book, matrix: dict[str, 
             assert notes == expected, (name, label, "notes")
             note = api.get(f"/api/v1/notes/{book.notes[contact['id']]}").status_code
             assert note == expected, (name, label, "note")
+            pdf = api.get(f"/api/v1/contacts/{contact['id']}/client-information.pdf")
+            assert pdf.status_code == expected, (name, label, "pdf")
     for name in ("info-only", "nothing"):
         assert matrix[name].api.get(f"/api/v1/contacts/{book.prospect['id']}").status_code == 403
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from contracts.access import Right
 from contracts.api.contacts import (
     ContactChangeOut,
     ContactCreate,
@@ -28,10 +29,12 @@ from services.contacts.api.downloads import filename_part, pdf_response
 from services.contacts.api.profile_form import profile_form
 from services.contacts.domain.contact import Contact, profile_of
 from services.contacts.service_layer import contact_reads, contacts
-from services.runtime.caller import CallerDep
+from services.runtime.caller import CallerDep, requires
 from services.runtime.service import ClockDep
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(
+    prefix="/contacts", tags=["contacts"], dependencies=[Depends(requires(Right.CRM))]
+)
 CONTACT_PATH = "/{contact_id:uuid}"
 """Only ids match, so fixed paths of other routers (/contacts/pending-tasks, ...) still do."""
 

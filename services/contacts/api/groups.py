@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from contracts.access import Right
 from contracts.api.groups import (
     GroupCreate,
     GroupList,
@@ -26,10 +27,10 @@ from services.contacts.api.downloads import filename_part, pdf_response
 from services.contacts.domain.groups import GroupSummary
 from services.contacts.domain.households import HouseholdRecord
 from services.contacts.service_layer import groups, households
-from services.runtime.caller import Caller, CallerDep
+from services.runtime.caller import Caller, CallerDep, requires
 from services.runtime.service import ClockDep
 
-router = APIRouter(tags=["groups"])
+router = APIRouter(tags=["groups"], dependencies=[Depends(requires(Right.CRM))])
 
 MasterName = Annotated[
     str, Query(min_length=1, max_length=200, description="the master's name, for the form")

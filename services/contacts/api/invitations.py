@@ -1,4 +1,9 @@
-"""Routes: account invitations and pending registration tasks (C8)."""
+"""Routes: account invitations and pending registration tasks (C8).
+
+Each route names the right it needs: inviting is CRM; the pending registration tasks list is
+Account Information or Funding Authorizer; the application behind an invitation link needs none
+(the invited applicant is no user of the master: the token is the authority).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
+from contracts.access import Right
 from contracts.api.invitations import (
     ApplicationView,
     InvitationCreate,
@@ -23,10 +29,13 @@ from services.contacts.api.downloads import filename_part, pdf_response
 from services.contacts.domain.contact import Contact
 from services.contacts.domain.invitations import Invitation
 from services.contacts.service_layer import invitations
-from services.runtime.caller import CallerDep
+from services.runtime.caller import CallerDep, requires
 from services.runtime.service import ClockDep
 
 router = APIRouter(tags=["invitations"])
+
+CRM = [Depends(requires(Right.CRM))]
+PENDING_ITEMS = [Depends(requires(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER))]
 
 MasterName = Annotated[
     str, Query(min_length=1, max_length=200, description="the master's name, for the email")
@@ -51,7 +60,7 @@ def _view(invitation: Invitation, contact: Contact) -> InvitationOut:
     )
 
 
-@router.get("/contacts/pending-tasks")
+@router.get("/contacts/pending-tasks", dependencies=PENDING_ITEMS)
 async def pending_tasks(
     params: Annotated[PendingTasksQuery, Query()], caller: CallerDep, database: DatabaseDep
 ) -> PendingTasksPage:
@@ -75,7 +84,9 @@ async def pending_tasks(
     )
 
 
-@router.post("/contacts/{contact_id}/invitations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/invitations", status_code=status.HTTP_201_CREATED, dependencies=CRM
+)
 async def invite(
     contact_id: UUID,
     body: InvitationCreate,
@@ -98,7 +109,7 @@ async def invite(
     return _view(invitation, contact)
 
 
-@router.get("/contacts/{contact_id}/invitations")
+@router.get("/contacts/{contact_id}/invitations", dependencies=CRM)
 async def list_invitations(
     contact_id: UUID, caller: CallerDep, database: DatabaseDep
 ) -> InvitationList:
@@ -110,6 +121,7 @@ async def list_invitations(
 
 @router.get(
     "/contacts/{contact_id}/invitations/{invitation_id}/application.pdf",
+    dependencies=CRM,
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )

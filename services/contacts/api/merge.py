@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 
+from contracts.access import Right
 from contracts.api.contacts import ContactOut
 from contracts.api.merge import (
     MAX_MERGED_RECORDS,
@@ -24,9 +25,9 @@ from services.contacts.api.contacts import contact_view
 from services.contacts.api.deps import DatabaseDep
 from services.contacts.domain.duplicates import Cluster
 from services.contacts.service_layer import merge
-from services.runtime.caller import CallerDep
+from services.runtime.caller import CallerDep, requires
 
-router = APIRouter(prefix="/contacts", tags=["merge"])
+router = APIRouter(prefix="/contacts", tags=["merge"], dependencies=[Depends(requires(Right.CRM))])
 
 
 @router.get("/duplicates")

@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from pydantic import BaseModel
 
+from contracts.access import Right
 from contracts.api.records import (
     MAX_DOCUMENT_BYTES,
     DocumentListQuery,
@@ -43,10 +44,10 @@ from services.contacts.domain.records import Document, Record
 from services.contacts.service_layer import documents, records
 from services.contacts.service_layer.records import RecordKind
 from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
-from services.runtime.caller import Caller, CallerDep
+from services.runtime.caller import Caller, CallerDep, requires
 from services.runtime.service import ClockDep
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], dependencies=[Depends(requires(Right.CRM))])
 
 OutT = TypeVar("OutT", bound=BaseModel)
 QueryT = TypeVar("QueryT", bound="_ListQuery")

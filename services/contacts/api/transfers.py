@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 
+from contracts.access import Right
 from contracts.api.transfers import (
     CSV_MEDIA_TYPE,
     TWO_FACTOR_VERIFIED,
@@ -22,11 +23,15 @@ from services.contacts.files.imports import parse_contacts_file
 from services.contacts.files.template import build_import_template
 from services.contacts.service_layer import transfers
 from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
-from services.runtime.caller import CallerDep
+from services.runtime.caller import Caller, CallerDep, requires
 from services.runtime.clock import Clock
 from services.runtime.service import ClockDep
 
 router = APIRouter(prefix="/contacts", tags=["transfers"])
+
+CRM = [Depends(requires(Right.CRM))]
+PENDING_ITEMS = [Depends(requires(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER))]
+"""The pending tasks export follows the pending items rule, like their list; the rest is CRM."""
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -44,7 +49,7 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-@router.get("/import/template.xlsx")
+@router.get("/import/template.xlsx", dependencies=CRM)
 async def import_template() -> Response:
     return Response(
         build_import_template(),
@@ -55,6 +60,7 @@ async def import_template() -> Response:
 
 @router.post(
     "/import",
+    dependencies=CRM,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
     responses={422: {"model": ImportRefused}},
@@ -75,25 +81,25 @@ async def import_contacts(
     return ImportReport(added=len(added), contact_ids=[contact.id for contact in added])
 
 
-@router.get("/export/summary.csv")
+@router.get("/export/summary.csv", dependencies=CRM)
 async def export_summary(
     caller: CallerDep, database: DatabaseDep, clock: ClockDep
 ) -> StreamingResponse:
-    parts = _streamed(database, transfers.contact_summary_parts, caller.master_account_id)
+    parts = _streamed(database, transfers.contact_summary_parts, caller)
     filename = _filename("contacts", caller.master_account_id, "csv", clock)
     return _download(parts, CSV_MEDIA_TYPE, filename)
 
 
-@router.get("/export/pending-tasks.csv")
+@router.get("/export/pending-tasks.csv", dependencies=PENDING_ITEMS)
 async def export_pending_tasks(
     caller: CallerDep, database: DatabaseDep, clock: ClockDep
 ) -> StreamingResponse:
-    parts = _streamed(database, transfers.pending_task_parts, caller.master_account_id)
+    parts = _streamed(database, transfers.pending_task_parts, caller)
     filename = _filename("pending-tasks", caller.master_account_id, "csv", clock)
     return _download(parts, CSV_MEDIA_TYPE, filename)
 
 
-@router.get("/export/client-data.xlsx")
+@router.get("/export/client-data.xlsx", dependencies=CRM)
 async def export_client_data(
     caller: CallerDep,
     database: DatabaseDep,
@@ -112,13 +118,13 @@ async def export_client_data(
 
 async def _streamed(
     database: DatabaseDep,
-    parts: Callable[[ContactsUnitOfWork, str], AsyncIterator[bytes]],
-    master_account_id: str,
+    parts: Callable[[ContactsUnitOfWork, Caller], AsyncIterator[bytes]],
+    caller: Caller,
 ) -> AsyncIterator[bytes]:
     """A streamed export's parts, read in a unit of work of its own: the response is sent
     after the route has returned."""
     async with database.unit_of_work() as uow:
-        async for part in parts(uow, master_account_id):
+        async for part in parts(uow, caller):
             yield part
 
 

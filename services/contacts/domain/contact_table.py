@@ -10,6 +10,7 @@ from uuid import UUID
 from contracts.accounts import AccountType, ApplicationStage
 from contracts.api.contacts import SortColumn
 from contracts.contacts import ContactKind
+from services.contacts.domain.reach import EVERYTHING, Reach
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ContactQuery:
     group_id: UUID | None = None
     viewer_user_id: str = ""
     """who is asking: a group filter only applies a group this user sees"""
+    reach: Reach = EVERYTHING
+    """the contacts this user reaches (access rights): the rows and the total alike"""
     include_closed: bool = True
     sort: SortColumn = "contact"
     descending: bool = False

@@ -1,6 +1,8 @@
 """The repositories of the book (contacts, groups, households, invitations, duplicates, exports)
 as the use cases see them. ``store/`` implements them over SQL; ``tests/unit/contacts/fakes.py``
-in memory. Every query names the master account it is scoped to."""
+in memory. Every query names the master account it is scoped to; those a user's request makes
+take the user's ``reach`` too (``EVERYTHING``, the default, is for the service's own jobs and
+Kafka handlers): a contact out of reach is not found, like another master's."""
 
 from __future__ import annotations
 
@@ -15,12 +17,18 @@ from services.contacts.domain.duplicates import CandidatePair
 from services.contacts.domain.groups import Group, GroupMembership, GroupSummary
 from services.contacts.domain.households import Candidate, FormInfo, Household
 from services.contacts.domain.invitations import Invitation
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.files.exports import ExportContact, PendingTask
 
 
 class Contacts(Protocol):
     async def get(
-        self, contact_id: UUID, *, master_account_id: str, for_update: bool = False
+        self,
+        contact_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> Contact | None: ...
 
     async def by_account_number(
@@ -32,7 +40,7 @@ class Contacts(Protocol):
     ) -> Contact | None: ...
 
     async def existing_ids(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> set[UUID]: ...
 
     async def add(self, contact: Contact) -> None: ...
@@ -56,20 +64,35 @@ class ContactTable(Protocol):
     async def page(self, query: ContactQuery) -> TablePage: ...
 
     async def rows(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> list[dict[str, Any]]: ...
 
-    async def count_with_pending_tasks(self, *, master_account_id: str) -> int: ...
+    async def count_with_pending_tasks(
+        self, *, master_account_id: str, reach: Reach = EVERYTHING
+    ) -> int: ...
 
     async def pending_tasks(
-        self, *, master_account_id: str, text_query: str | None, offset: int, limit: int
+        self,
+        *,
+        master_account_id: str,
+        text_query: str | None,
+        offset: int,
+        limit: int,
+        reach: Reach = EVERYTHING,
     ) -> tuple[list[PendingTasksRow], int]: ...
 
 
 class Groups(Protocol):
     async def visible(
-        self, user_id: str, *, master_account_id: str, group_id: UUID | None = None
-    ) -> list[GroupSummary]: ...
+        self,
+        user_id: str,
+        *,
+        master_account_id: str,
+        group_id: UUID | None = None,
+        reach: Reach = EVERYTHING,
+    ) -> list[GroupSummary]:
+        """The groups the user sees, each with its number of members within ``reach``."""
+        ...
 
     async def get(
         self, group_id: UUID, *, master_account_id: str, for_update: bool = False
@@ -106,17 +129,26 @@ class Groups(Protocol):
 
 class Households(Protocol):
     async def get(
-        self, household_id: UUID, *, master_account_id: str, for_update: bool = False
-    ) -> Household | None: ...
+        self,
+        household_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
+    ) -> Household | None:
+        """Not dissolved, and every member within ``reach`` (a household is reached whole)."""
+        ...
 
-    async def active(self, *, master_account_id: str) -> list[Household]: ...
+    async def active(
+        self, *, master_account_id: str, reach: Reach = EVERYTHING
+    ) -> list[Household]: ...
 
     async def memberships_of(
         self, contact_ids: Sequence[UUID], *, master_account_id: str
     ) -> list[tuple[UUID, UUID]]: ...
 
     async def candidates(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> list[Candidate]: ...
 
     async def add(self, household: Household, *, created_by: str) -> None: ...
@@ -162,9 +194,9 @@ class Duplicates(Protocol):
 
 class Exports(Protocol):
     def summary_batches(
-        self, *, master_account_id: str, with_profiles: bool = False
+        self, *, master_account_id: str, with_profiles: bool = False, reach: Reach = EVERYTHING
     ) -> AsyncGenerator[list[ExportContact]]: ...
 
     def pending_task_batches(
-        self, *, master_account_id: str
+        self, *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> AsyncGenerator[list[PendingTask]]: ...

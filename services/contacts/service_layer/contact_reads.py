@@ -1,5 +1,6 @@
 """Use cases that read contacts: the table, a record, its history, the pending tasks figure and
-the client information PDF."""
+the client information PDF; each within the caller's reach (access rights): a contact out of
+reach is not found, like another master's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contracts.api.contacts import ContactListQuery
 from services.contacts.domain.contact import ChangeRecord, Contact, profile_of
 from services.contacts.domain.contact_table import ContactQuery, TablePage
 from services.contacts.domain.profile import Profile
+from services.contacts.domain.reach import Reach
 from services.contacts.files.exports import ExportContact
 from services.contacts.files.pdf import client_information_pdf
 from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
@@ -29,6 +31,7 @@ async def table_page(
         status=params.status,
         group_id=params.group_id,
         viewer_user_id=caller.user_id,
+        reach=Reach.of(caller.access),
         include_closed=params.include_closed,
         sort=params.sort,
         descending=params.order == "desc",
@@ -41,12 +44,14 @@ async def table_page(
 async def contacts_with_pending_tasks(uow: ContactsUnitOfWork, caller: Caller) -> int:
     """How many open records have pending registration tasks (the red pill's figure)."""
     return await uow.contact_table.count_with_pending_tasks(
-        master_account_id=caller.master_account_id
+        master_account_id=caller.master_account_id, reach=Reach.of(caller.access)
     )
 
 
 async def contact_record(uow: ContactsUnitOfWork, caller: Caller, contact_id: UUID) -> Contact:
-    contact = await uow.contacts.get(contact_id, master_account_id=caller.master_account_id)
+    contact = await uow.contacts.get(
+        contact_id, master_account_id=caller.master_account_id, reach=Reach.of(caller.access)
+    )
     if contact is None:
         raise NotFound("contact")
     return contact

@@ -24,6 +24,7 @@ from contracts.contacts import ContactChanged, ContactClosed, ContactCreated, Co
 from contracts.envelope import Event
 from services.contacts.domain import contact as rules
 from services.contacts.domain.contact import Contact, ProfileRejected, changes_between, state_of
+from services.contacts.domain.reach import Reach
 from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
 from services.runtime.caller import Caller
 from services.runtime.errors import Location, NotFound
@@ -116,11 +117,14 @@ async def _edit(
     action: str = "changed",
     locate: Callable[[Location], Location] | None = None,
 ) -> Contact:
-    """A user's edit of the contact as of ``version``: locked, checked against the current
-    version (``StaleVersion``), changed by ``change`` (which raises on bad input, located in the
-    request by ``locate``), then saved, recorded and published. Returns the contact as stored."""
+    """A user's edit of the contact as of ``version``: found within the caller's reach, locked,
+    checked against the current version (``StaleVersion``), changed by ``change`` (which raises
+    on bad input, located in the request by ``locate``), then saved, recorded and published.
+    Returns the contact as stored."""
     master = caller.master_account_id
-    contact = await uow.contacts.get(contact_id, master_account_id=master, for_update=True)
+    contact = await uow.contacts.get(
+        contact_id, master_account_id=master, for_update=True, reach=Reach.of(caller.access)
+    )
     if contact is None:
         raise NotFound("contact")
     rules.check_version(contact, version)

@@ -92,7 +92,7 @@ async def add_document(
     With a directory store the file is written before the commit: ``store`` is a
     ``NewDocumentBytes`` whose block discards it if the transaction fails.
     """
-    name = await contact_name(uow, caller, contact_id)
+    name = await contact_name(uow, caller, contact_id, reach=DOCUMENTS.reach(caller))
     check_document_size(content)
     kind = sniff_document(content, filename or "")
     document = Document(

@@ -2,7 +2,8 @@
 
 A change publishes the group's whole new state (``GroupChanged``, version + 1) through the outbox
 of the same transaction. A group the caller may not see (another master's, or another user's
-private group) is not found.
+private group) is not found. Its members out of the caller's reach (access rights) are neither
+counted nor listed, and can be neither added nor removed by the caller.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.contacts.domain.groups import (
     group_name,
     members_after,
 )
+from services.contacts.domain.reach import Reach
 from services.contacts.service_layer.unit_of_work import ContactsUnitOfWork
 from services.runtime.caller import Caller
 from services.runtime.errors import NotFound
@@ -28,12 +30,17 @@ from services.runtime.errors import NotFound
 
 async def visible_groups(uow: ContactsUnitOfWork, caller: Caller) -> list[GroupSummary]:
     """The groups the caller sees: the master's public groups and the caller's private ones."""
-    return await uow.groups.visible(caller.user_id, master_account_id=caller.master_account_id)
+    return await uow.groups.visible(
+        caller.user_id, master_account_id=caller.master_account_id, reach=Reach.of(caller.access)
+    )
 
 
 async def group_summary(uow: ContactsUnitOfWork, caller: Caller, group_id: UUID) -> GroupSummary:
     found = await uow.groups.visible(
-        caller.user_id, master_account_id=caller.master_account_id, group_id=group_id
+        caller.user_id,
+        master_account_id=caller.master_account_id,
+        group_id=group_id,
+        reach=Reach.of(caller.access),
     )
     if not found:
         raise NotFound("group")
@@ -100,16 +107,22 @@ async def delete_group(uow: ContactsUnitOfWork, caller: Caller, group_id: UUID) 
 async def change_members(
     uow: ContactsUnitOfWork, caller: Caller, group_id: UUID, change: GroupMembersChange
 ) -> GroupSummary:
-    """Add and remove members in one change."""
+    """Add and remove members in one change (only contacts within the caller's reach: another
+    is no such contact to add, and stays where it is)."""
     master = caller.master_account_id
+    reach = Reach.of(caller.access)
     group = await _visible_group(uow, caller, group_id)
     to_add = list(dict.fromkeys(change.add))
-    known = await uow.contacts.existing_ids(to_add, master_account_id=master)
+    known = await uow.contacts.existing_ids(to_add, master_account_id=master, reach=reach)
     unknown = [str(contact_id) for contact_id in to_add if contact_id not in known]
     if unknown:
         raise GroupRuleError("add", f"no such contact: {', '.join(unknown)}")
+    to_remove = list(dict.fromkeys(change.remove))
+    if not reach.unlimited:
+        reached = await uow.contacts.existing_ids(to_remove, master_account_id=master, reach=reach)
+        to_remove = [contact_id for contact_id in to_remove if contact_id in reached]
     current = await uow.groups.member_ids(group.id, master_account_id=master)
-    after = members_after(current, add=to_add, remove=change.remove)
+    after = members_after(current, add=to_add, remove=to_remove)
     if after != current:
         added = [cid for cid in to_add if cid not in current and cid in after]
         await uow.groups.add_members(

@@ -4,6 +4,9 @@ Inviting records the invitation and moves the contact to ``invited`` in one tran
 electronic invitation is recorded as ``pending_send``; the invitation sender (a background job,
 ``invitation_sender.py``) sends it after the commit. A semi-electronic invitation publishes
 ``InvitationSent`` at once: the prefilled application is downloaded and printed.
+
+The advisor's use cases find contacts within the caller's reach (access rights); the invited
+applicant's link is its own authority (the token), whoever the caller is.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from services.contacts.domain.invitations import (
     token_hash,
 )
 from services.contacts.domain.profile_fields import SECTION_TITLES, value_at
+from services.contacts.domain.reach import Reach
 from services.contacts.files.pdf import application_pdf, display
 from services.contacts.files.profile_columns import PROFILE_COLUMNS
 from services.contacts.service_layer.contact_reads import contact_record, export_contact
@@ -56,7 +60,10 @@ async def invite(
     valid_for: timedelta,
 ) -> tuple[Invitation, Contact]:
     contact = await uow.contacts.get(
-        contact_id, master_account_id=caller.master_account_id, for_update=True
+        contact_id,
+        master_account_id=caller.master_account_id,
+        for_update=True,
+        reach=Reach.of(caller.access),
     )
     if contact is None:
         raise NotFound("contact")
@@ -214,9 +221,11 @@ def _masked(text: str) -> str:
 async def pending_tasks(
     uow: ContactsUnitOfWork, caller: Caller, params: PendingTasksQuery
 ) -> tuple[list[PendingTasksRow], int]:
-    """Open accounts with pending registration tasks, searchable by account number or name."""
+    """Open accounts with pending registration tasks within the caller's reach, searchable by
+    account number or name."""
     return await uow.contact_table.pending_tasks(
         master_account_id=caller.master_account_id,
+        reach=Reach.of(caller.access),
         text_query=(params.q or "").strip() or None,
         offset=(params.page - 1) * params.page_size,
         limit=params.page_size,

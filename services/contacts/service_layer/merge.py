@@ -6,6 +6,9 @@ published as ContactChanged), their notes, tasks, events, documents, group and h
 memberships and invitations move to it (each moved record, group and household published with
 its new state), and they are deleted — each published as ContactRemoved(merged_into=...) so that
 read models (the statistics) drop them.
+
+Every record named must be within the caller's reach (access rights), else none is found; the
+suggestions show only clusters wholly within it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from services.contacts.domain import merge as rules
 from services.contacts.domain.contact import Contact, changes_between, state_of
 from services.contacts.domain.duplicates import Cluster, clusters_of
 from services.contacts.domain.merge import MergeRejected
+from services.contacts.domain.reach import Reach
 from services.contacts.service_layer.contacts import save_changes
 from services.contacts.service_layer.memberships import reassign_memberships
 from services.contacts.service_layer.records import move_to_contact
@@ -49,18 +53,19 @@ class SuggestedCluster:
 
 async def _load(
     uow: ContactsUnitOfWork,
-    master_account_id: str,
+    caller: Caller,
     keep_id: UUID,
     other_ids: Sequence[UUID],
     *,
     lock: bool,
 ) -> tuple[Contact, list[Contact]]:
-    """The kept record and the others; locked in id order so that concurrent merges of
-    overlapping records wait for each other instead of deadlocking."""
+    """The kept record and the others, within the caller's reach; locked in id order so that
+    concurrent merges of overlapping records wait for each other instead of deadlocking."""
     found: dict[UUID, Contact] = {}
+    reach = Reach.of(caller.access)
     for contact_id in sorted({keep_id, *other_ids}):
         contact = await uow.contacts.get(
-            contact_id, master_account_id=master_account_id, for_update=lock
+            contact_id, master_account_id=caller.master_account_id, for_update=lock, reach=reach
         )
         if contact is not None:
             found[contact_id] = contact
@@ -75,7 +80,7 @@ async def review(
 ) -> tuple[list[Contact], list[rules.FieldComparison]]:
     """The records named in the query (the kept one first) and every field they hold, side by
     side."""
-    kept, others = await _load(uow, caller.master_account_id, keep_id, other_ids, lock=False)
+    kept, others = await _load(uow, caller, keep_id, other_ids, lock=False)
     try:
         return [kept, *others], rules.compare(kept, others)
     except MergeRejected as rejected:
@@ -86,7 +91,7 @@ async def merge_prospects(
     uow: ContactsUnitOfWork, caller: Caller, request: MergeRequest
 ) -> MergeOutcome:
     master = caller.master_account_id
-    kept, others = await _load(uow, master, request.keep_id, request.others(), lock=True)
+    kept, others = await _load(uow, caller, request.keep_id, request.others(), lock=True)
     merged = rules.merge(kept, others, request.choices)
     before = state_of(kept)
     changed_fields = sorted(changes_between(before, state_of(merged)))
@@ -125,12 +130,18 @@ async def suggest_duplicates(
     uow: ContactsUnitOfWork, caller: Caller, *, limit: int
 ) -> tuple[list[SuggestedCluster], int]:
     """The ``limit`` likeliest clusters of duplicates among the master's open prospects, and
-    how many clusters there are."""
+    how many clusters there are (of pairs wholly within the caller's reach)."""
     master = caller.master_account_id
-    clusters = clusters_of(await uow.duplicates.candidate_pairs(master_account_id=master))
+    reach = Reach.of(caller.access)
+    pairs = await uow.duplicates.candidate_pairs(master_account_id=master)
+    if not reach.unlimited:
+        named = list({i for pair in pairs for i in (pair.first, pair.second)})
+        reached = await uow.contacts.existing_ids(named, master_account_id=master, reach=reach)
+        pairs = [pair for pair in pairs if {pair.first, pair.second} <= reached]
+    clusters = clusters_of(pairs)
     shown = clusters[:limit]
     rows = await uow.contact_table.rows(
-        [i for cluster in shown for i in cluster.contact_ids], master_account_id=master
+        [i for cluster in shown for i in cluster.contact_ids], master_account_id=master, reach=reach
     )
     by_id = {row["id"]: row for row in rows}
     suggested = [

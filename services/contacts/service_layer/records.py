@@ -6,6 +6,10 @@ record through the unit of work's repository of its kind and publishes its whole
 ``deleted`` when it is gone) in the same transaction; the caller commits. A change that changes
 nothing is neither saved nor published. A record is always attached to a contact of the caller's
 master. What every kind does alike (get, list, remove, move) is written once, for a ``RecordKind``.
+
+A record is reached with its contact (access rights, ``domain/reach.py``); tasks, workflows and
+documents about a client need the Account Information right too. A record out of reach is not
+found, and none is added to a contact out of reach.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from contracts.api.records import (
     TaskCreate,
     TaskListQuery,
 )
+from services.contacts.domain.reach import Reach
 from services.contacts.domain.record_listings import (
     DocumentFilter,
     EventFilter,
@@ -60,17 +65,29 @@ class RecordKind(Generic[RecordT, FilterT]):
 
     what: str
     repository: Callable[[ContactsUnitOfWork], Records[RecordT, FilterT]]
+    client_records: bool = False
+    """about a client, reached only with the Account Information right (tasks, documents)"""
+
+    def reach(self, caller: Caller) -> Reach:
+        """The records of this kind the caller reaches (by their contacts)."""
+        reach = Reach.of(caller.access)
+        return reach.for_client_records() if self.client_records else reach
 
 
 NOTES = RecordKind[Note, NoteFilter]("note", lambda uow: uow.notes)
-TASKS = RecordKind[Task, TaskFilter]("task", lambda uow: uow.tasks)
+TASKS = RecordKind[Task, TaskFilter]("task", lambda uow: uow.tasks, client_records=True)
 EVENTS = RecordKind[CalendarEvent, EventFilter]("event", lambda uow: uow.events)
-DOCUMENTS = RecordKind[Document, DocumentFilter]("document", lambda uow: uow.documents)
+DOCUMENTS = RecordKind[Document, DocumentFilter](
+    "document", lambda uow: uow.documents, client_records=True
+)
 
 
-async def contact_name(uow: ContactsUnitOfWork, caller: Caller, contact_id: UUID) -> str:
-    """The name of a contact of the caller's master; NotFound for any other."""
-    name = await uow.record_contacts.name_of(caller.master_account_id, contact_id)
+async def contact_name(
+    uow: ContactsUnitOfWork, caller: Caller, contact_id: UUID, *, reach: Reach
+) -> str:
+    """The name of a contact of the caller's master within ``reach`` (the caller's, or that of
+    a kind of record: ``RecordKind.reach``); NotFound for any other."""
+    name = await uow.record_contacts.name_of(caller.master_account_id, contact_id, reach)
     if name is None:
         raise NotFound("contact")
     return name
@@ -97,9 +114,11 @@ async def get_record(
     *,
     for_update: bool = False,
 ) -> RecordT:
-    """One of the caller's records; NotFound for any other."""
+    """One of the caller's records within reach; NotFound for any other."""
     records = kind.repository(uow)
-    record = await records.get(caller.master_account_id, record_id, for_update=for_update)
+    record = await records.get(
+        caller.master_account_id, record_id, for_update=for_update, reach=kind.reach(caller)
+    )
     if record is None:
         raise NotFound(kind.what)
     return record
@@ -112,11 +131,14 @@ async def list_records(
     where: FilterT,
     page: PageRequest,
 ) -> Listed[RecordT]:
-    """One page of the caller's records (of a contact of the caller's, when ``where`` names
-    one: NotFound for any other)."""
+    """One page of the caller's records within reach (of a contact of the caller's, when
+    ``where`` names one: NotFound for a contact out of reach; a client's tasks and documents
+    are left out without the Account Information right)."""
     if where.contact_id:
-        await contact_name(uow, caller, where.contact_id)
-    return await kind.repository(uow).page(caller.master_account_id, where, page)
+        await contact_name(uow, caller, where.contact_id, reach=Reach.of(caller.access))
+    return await kind.repository(uow).page(
+        caller.master_account_id, where, page, kind.reach(caller)
+    )
 
 
 async def remove_record(
@@ -171,11 +193,17 @@ async def move_to_contact(
 
 
 async def _follow_contact(
-    uow: ContactsUnitOfWork, caller: Caller, record: Task | CalendarEvent, changes: dict[str, Any]
+    uow: ContactsUnitOfWork,
+    caller: Caller,
+    kind: RecordKind[Any, Any],
+    record: Task | CalendarEvent,
+    changes: dict[str, Any],
 ) -> None:
-    """A record moved to another contact (of the caller's master) shows that contact's name."""
+    """A record moved to another contact (of the caller's master, within reach) shows that
+    contact's name."""
     if "contact_id" in changes and changes["contact_id"] != record.contact_id:
-        record.contact_name = await contact_name(uow, caller, changes["contact_id"])
+        contact_id = changes["contact_id"]
+        record.contact_name = await contact_name(uow, caller, contact_id, reach=kind.reach(caller))
 
 
 # Notes
@@ -196,7 +224,7 @@ async def add_note(
         body=body,
         created_at=now,
         updated_at=now,
-        contact_name=await contact_name(uow, caller, contact_id),
+        contact_name=await contact_name(uow, caller, contact_id, reach=NOTES.reach(caller)),
     )
     return await add_record(uow, NOTES, caller, note)
 
@@ -230,7 +258,7 @@ async def add_task(
     task = Task(
         master_account_id=caller.master_account_id,
         contact_id=command.contact_id,
-        contact_name=await contact_name(uow, caller, command.contact_id),
+        contact_name=await contact_name(uow, caller, command.contact_id, reach=TASKS.reach(caller)),
         title=command.title,
         description=command.description,
         assignee_user_id=command.assignee_user_id or caller.user_id,
@@ -255,7 +283,7 @@ async def change_task(
     """``changes``: the fields the user sent; raises TransitionRefused for a refused transition.
     Completing a task is the change ``{"status": "done"}``."""
     before = await get_record(uow, TASKS, caller, task_id, for_update=True)
-    await _follow_contact(uow, caller, before, changes)
+    await _follow_contact(uow, caller, TASKS, before, changes)
     return await save_change(
         uow, uow.tasks, caller, before, apply_task_changes(before, changes, now=now)
     )
@@ -277,7 +305,9 @@ async def add_event(
 ) -> CalendarEvent:
     event = new_event(
         master_account_id=caller.master_account_id,
-        contact_name=await contact_name(uow, caller, command.contact_id),
+        contact_name=await contact_name(
+            uow, caller, command.contact_id, reach=EVENTS.reach(caller)
+        ),
         created_by=caller.user_id,
         created_at=now,
         updated_at=now,
@@ -295,6 +325,6 @@ async def change_event(
     now: datetime,
 ) -> CalendarEvent:
     before = await get_record(uow, EVENTS, caller, event_id, for_update=True)
-    await _follow_contact(uow, caller, before, changes)
+    await _follow_contact(uow, caller, EVENTS, before, changes)
     after = apply_event_changes(before, changes, now=now)
     return await save_change(uow, uow.events, caller, before, after)

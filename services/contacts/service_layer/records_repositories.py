@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.domain.record_listings import (
     DocumentFilter,
     EventFilter,
@@ -29,10 +30,16 @@ FilterT = TypeVar("FilterT", bound=RecordFilter, contravariant=True)
 
 
 class Records(Protocol[RecordT, FilterT]):
-    """One kind of record, scoped by master account: another master's record is not found."""
+    """One kind of record, scoped by master account: another master's record is not found, nor
+    one about a contact outside the ``reach`` given."""
 
     async def get(
-        self, master_account_id: str, record_id: UUID, *, for_update: bool = False
+        self,
+        master_account_id: str,
+        record_id: UUID,
+        *,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> RecordT | None: ...
 
     async def add(self, record: RecordT) -> None: ...
@@ -40,7 +47,7 @@ class Records(Protocol[RecordT, FilterT]):
     async def delete(self, master_account_id: str, record_id: UUID) -> bool: ...
 
     async def page(
-        self, master_account_id: str, where: FilterT, page: PageRequest
+        self, master_account_id: str, where: FilterT, page: PageRequest, reach: Reach = EVERYTHING
     ) -> Listed[RecordT]: ...
 
 
@@ -57,8 +64,10 @@ Documents = Records[Document, DocumentFilter]
 class RecordContacts(Protocol):
     """The contacts as their records see them."""
 
-    async def name_of(self, master_account_id: str, contact_id: UUID) -> str | None:
-        """The contact's display name; None when the master has no such contact."""
+    async def name_of(
+        self, master_account_id: str, contact_id: UUID, reach: Reach = EVERYTHING
+    ) -> str | None:
+        """The contact's display name; None when the master has no such contact in ``reach``."""
         ...
 
     async def move_records(

@@ -1,5 +1,6 @@
 """Use cases of moving contacts in and out in bulk: importing a checked file (C4) and the three
-exports of the contacts table (C5), always for one master account."""
+exports of the contacts table (C5), always for one master account; an export holds the contacts
+within the caller's reach (access rights), exactly those the table shows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 from services.contacts.domain.contact import Contact
+from services.contacts.domain.reach import Reach
 from services.contacts.files.exports import (
     ExportContact,
     client_data_xlsx,
@@ -44,21 +46,23 @@ async def import_contacts(
     return added
 
 
-async def contact_summary_parts(
-    uow: ContactsUnitOfWork, master_account_id: str
-) -> AsyncIterator[bytes]:
+async def contact_summary_parts(uow: ContactsUnitOfWork, caller: Caller) -> AsyncIterator[bytes]:
     """The contact summary CSV, header first, then a part per batch of contacts."""
     yield contact_summary_csv([])
-    async for batch in uow.exports.summary_batches(master_account_id=master_account_id):
+    batches = uow.exports.summary_batches(
+        master_account_id=caller.master_account_id, reach=Reach.of(caller.access)
+    )
+    async for batch in batches:
         yield contact_summary_csv(batch, header=False)
 
 
-async def pending_task_parts(
-    uow: ContactsUnitOfWork, master_account_id: str
-) -> AsyncIterator[bytes]:
+async def pending_task_parts(uow: ContactsUnitOfWork, caller: Caller) -> AsyncIterator[bytes]:
     """The pending application tasks CSV, header first, then a part per batch."""
     yield pending_tasks_csv([])
-    async for batch in uow.exports.pending_task_batches(master_account_id=master_account_id):
+    batches = uow.exports.pending_task_batches(
+        master_account_id=caller.master_account_id, reach=Reach.of(caller.access)
+    )
+    async for batch in batches:
         yield pending_tasks_csv(batch, header=False)
 
 
@@ -76,7 +80,9 @@ async def client_data_workbook(
         )
     loop = asyncio.get_running_loop()
     batches = uow.exports.summary_batches(
-        master_account_id=caller.master_account_id, with_profiles=True
+        master_account_id=caller.master_account_id,
+        with_profiles=True,
+        reach=Reach.of(caller.access),
     )
 
     async def next_batch() -> list[ExportContact] | None:

@@ -25,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.accounts import ApplicationStage
 from services.contacts.domain.contact import Contact
 from services.contacts.domain.contact_table import ContactQuery, PendingTasksRow, TablePage
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.store.contacts import to_contact
 from services.contacts.store.groups import visible_group_members
+from services.contacts.store.scope import reach_conditions
 from services.contacts.store.tables import SORT_KEYS, contacts
 
 SORTABLE_COLUMNS = {
@@ -95,7 +97,8 @@ class ContactTableRepository:
         self._session = session
 
     def _conditions(self, query: ContactQuery) -> list[ColumnElement[bool]]:
-        """The search and filters of the table, always within the master.
+        """The search and filters of the table, always within the master and the caller's
+        reach (no condition for a caller who reaches every contact).
 
         The master, search words and filter values are sent inline (safely quoted), not as
         parameters: after five runs of a prepared statement PostgreSQL may switch to a generic
@@ -103,7 +106,8 @@ class ContactTableRepository:
         a master with 100,000 contacts is, and picks a scan ten times slower.
         """
         conditions: list[ColumnElement[bool]] = [
-            contacts.c.master_account_id == _inline(query.master_account_id)
+            contacts.c.master_account_id == _inline(query.master_account_id),
+            *reach_conditions(query.reach, query.master_account_id),
         ]
         for word in (query.text or "").lower().split()[:5]:
             escaped = word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
@@ -271,29 +275,46 @@ class ContactTableRepository:
         return int(total or 0)
 
     async def rows(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> list[dict[str, Any]]:
-        """The table's columns of these contacts of the master (others are left out)."""
+        """The table's columns of these contacts of the master within ``reach`` (others are
+        left out)."""
         if not contact_ids:
             return []
         statement = select(*TABLE_COLUMNS).where(
-            contacts.c.master_account_id == master_account_id, contacts.c.id.in_(contact_ids)
+            contacts.c.master_account_id == master_account_id,
+            contacts.c.id.in_(contact_ids),
+            *reach_conditions(reach, master_account_id),
         )
         return [dict(row._mapping) for row in await self._session.execute(statement)]
 
-    async def count_with_pending_tasks(self, *, master_account_id: str) -> int:
+    async def count_with_pending_tasks(
+        self, *, master_account_id: str, reach: Reach = EVERYTHING
+    ) -> int:
         """Open records with pending registration tasks (the statistics row's red pill)."""
         statement = select(func.count()).where(
-            contacts.c.master_account_id == master_account_id, HAS_PENDING_TASKS
+            contacts.c.master_account_id == master_account_id,
+            HAS_PENDING_TASKS,
+            *reach_conditions(reach, master_account_id),
         )
         return int(await self._session.scalar(statement) or 0)
 
     async def pending_tasks(
-        self, *, master_account_id: str, text_query: str | None, offset: int, limit: int
+        self,
+        *,
+        master_account_id: str,
+        text_query: str | None,
+        offset: int,
+        limit: int,
+        reach: Reach = EVERYTHING,
     ) -> tuple[list[PendingTasksRow], int]:
-        """Open contacts with pending registration tasks, by name; searchable by account
-        number or name."""
-        conditions = [contacts.c.master_account_id == master_account_id, HAS_PENDING_TASKS]
+        """Open contacts with pending registration tasks within ``reach``, by name; searchable
+        by account number or name."""
+        conditions = [
+            contacts.c.master_account_id == master_account_id,
+            HAS_PENDING_TASKS,
+            *reach_conditions(reach, master_account_id),
+        ]
         if text_query:
             conditions.append(contacts.c.search_text.like(_like_text(text_query)))
         where = and_(*conditions)

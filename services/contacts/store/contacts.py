@@ -19,6 +19,8 @@ from services.contacts.domain.contact import (
     Contact,
 )
 from services.contacts.domain.profile import Profile
+from services.contacts.domain.reach import EVERYTHING, Reach
+from services.contacts.store.scope import reach_conditions
 from services.contacts.store.tables import contact_changes, contacts
 
 # One statement for a whole batch of valuations (at most one per account).
@@ -77,9 +79,17 @@ class ContactRepository:
         return to_contact(row) if row else None
 
     async def get(
-        self, contact_id: UUID, *, master_account_id: str, for_update: bool = False
+        self,
+        contact_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> Contact | None:
-        statement = _of_master(master_account_id).where(contacts.c.id == contact_id)
+        """The contact, or None when the master has no such contact within ``reach``."""
+        statement = _of_master(master_account_id).where(
+            contacts.c.id == contact_id, *reach_conditions(reach, master_account_id)
+        )
         return await self._one(statement.with_for_update() if for_update else statement)
 
     async def by_account_number(
@@ -106,14 +116,16 @@ class ContactRepository:
         return await self._one(statement)
 
     async def existing_ids(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> set[UUID]:
-        """Those of ``contact_ids`` that are contacts of the master."""
+        """Those of ``contact_ids`` that are contacts of the master within ``reach``."""
         if not contact_ids:
             return set()
         rows = await self._session.scalars(
             select(contacts.c.id).where(
-                contacts.c.master_account_id == master_account_id, contacts.c.id.in_(contact_ids)
+                contacts.c.master_account_id == master_account_id,
+                contacts.c.id.in_(contact_ids),
+                *reach_conditions(reach, master_account_id),
             )
         )
         return set(rows)

@@ -24,7 +24,9 @@ from contracts.contacts import ContactKind
 from services.contacts.domain.contact import Contact, profile_of
 from services.contacts.domain.profile import PHONE_FIELDS, Profile
 from services.contacts.domain.profile_fields import annotation_parts
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.files.exports import ExportContact, PendingTask
+from services.contacts.store.scope import reach_conditions
 from services.contacts.store.tables import contacts
 
 BATCH_SIZE = 1000
@@ -51,18 +53,22 @@ class ExportRepository:
         self._session = session
 
     async def summary_batches(
-        self, *, master_account_id: str, with_profiles: bool = False
+        self, *, master_account_id: str, with_profiles: bool = False, reach: Reach = EVERYTHING
     ) -> AsyncGenerator[list[ExportContact]]:
-        """Every contact of the master (summary fields, and the profile when asked for)."""
+        """Every contact of the master within ``reach`` (summary fields, and the profile when
+        asked for)."""
         columns = (*_SUMMARY_COLUMNS, contacts.c.profile) if with_profiles else _SUMMARY_COLUMNS
-        statement = select(*columns).where(contacts.c.master_account_id == master_account_id)
+        statement = select(*columns).where(
+            contacts.c.master_account_id == master_account_id,
+            *reach_conditions(reach, master_account_id),
+        )
         async for rows in self._batches(statement.order_by(*_NAME_ORDER)):
             yield [_export_contact(master_account_id, row, with_profiles) for row in rows]
 
     async def pending_task_batches(
-        self, *, master_account_id: str
+        self, *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> AsyncGenerator[list[PendingTask]]:
-        """One entry per pending application task of the master's contacts."""
+        """One entry per pending application task of the master's contacts within ``reach``."""
         statement = (
             select(
                 contacts.c.first_name,
@@ -74,6 +80,7 @@ class ExportRepository:
             .where(
                 contacts.c.master_account_id == master_account_id,
                 contacts.c.pending_tasks != text("'[]'::jsonb"),
+                *reach_conditions(reach, master_account_id),
             )
             .order_by(*_NAME_ORDER)
         )

@@ -1,4 +1,5 @@
-"""Groups and their members: tables and queries, always scoped to one master account."""
+"""Groups and their members: queries, always scoped to one master account (the tables are in
+``group_tables.py``)."""
 
 from __future__ import annotations
 
@@ -6,53 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    delete,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.crm import GroupVisibility
 from services.contacts.domain.groups import Group, GroupMembership, GroupSummary
-from services.contacts.store.tables import metadata
-
-groups = Table(
-    "groups",
-    metadata,
-    Column("id", PgUUID(as_uuid=True), primary_key=True),
-    Column("master_account_id", String(32), nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("visibility", String(16), nullable=False),
-    Column("owner_user_id", String(64), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_groups_master_visibility_owner", "master_account_id", "visibility", "owner_user_id"),
-)
-
-group_members = Table(
-    "group_members",
-    metadata,
-    Column("group_id", PgUUID(as_uuid=True), ForeignKey("groups.id", ondelete="CASCADE")),
-    Column("contact_id", PgUUID(as_uuid=True), ForeignKey("contacts.id", ondelete="CASCADE")),
-    Column("master_account_id", String(32), nullable=False),
-    Column("added_by", String(64), nullable=False),
-    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("group_id", "contact_id", name="pk_group_members"),
-    Index("ix_group_members_contact", "contact_id"),
-)
+from services.contacts.domain.reach import EVERYTHING, Reach
+from services.contacts.store.group_tables import group_members, groups
+from services.contacts.store.scope import reached_ids
 
 
 def _to_group(row: Any) -> Group:
@@ -103,15 +66,20 @@ class GroupRepository:
         self._session = session
 
     async def visible(
-        self, user_id: str, *, master_account_id: str, group_id: UUID | None = None
+        self,
+        user_id: str,
+        *,
+        master_account_id: str,
+        group_id: UUID | None = None,
+        reach: Reach = EVERYTHING,
     ) -> list[GroupSummary]:
-        """The groups the user sees (or that one of them), by name, with their member counts."""
-        count = (
-            select(func.count())
-            .where(group_members.c.group_id == groups.c.id)
-            .scalar_subquery()
-            .label("member_count")
-        )
+        """The groups the user sees (or that one of them), by name, with their member counts
+        (the members within ``reach``)."""
+        members = select(func.count()).where(group_members.c.group_id == groups.c.id)
+        reached = reached_ids(reach, master_account_id)
+        if reached is not None:
+            members = members.where(group_members.c.contact_id.in_(reached))
+        count = members.scalar_subquery().label("member_count")
         statement = select(groups, count).where(
             groups.c.master_account_id == master_account_id, visible_to(user_id)
         )

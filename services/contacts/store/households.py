@@ -11,6 +11,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     delete,
+    exists,
     func,
     select,
 )
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.accounts import ApplicationStage
 from contracts.contacts import ContactKind
 from services.contacts.domain.households import Candidate, FormInfo, Household, MemberTaken
+from services.contacts.domain.reach import EVERYTHING, Reach
+from services.contacts.store.scope import reach_conditions, reached_ids
 from services.contacts.store.tables import contacts, metadata
 
 households = Table(
@@ -91,18 +95,38 @@ def _to_household(row: Any, member_ids: list[UUID]) -> Household:
     )
 
 
+def _wholly_within(reach: Reach, master_account_id: str) -> list[ColumnElement[bool]]:
+    """The condition on ``households`` that every member is within ``reach`` (a household's page
+    and form show every member: a household is reached whole or not at all)."""
+    reached = reached_ids(reach, master_account_id)
+    if reached is None:
+        return []
+    outside = exists().where(
+        household_members.c.household_id == households.c.id,
+        household_members.c.contact_id.not_in(reached),
+    )
+    return [~outside]
+
+
 class HouseholdRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def get(
-        self, household_id: UUID, *, master_account_id: str, for_update: bool = False
+        self,
+        household_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> Household | None:
-        """A household of the master that is not dissolved."""
+        """A household of the master that is not dissolved, whose members are all within
+        ``reach``."""
         statement = select(households).where(
             households.c.id == household_id,
             households.c.master_account_id == master_account_id,
             households.c.dissolved_at.is_(None),
+            *_wholly_within(reach, master_account_id),
         )
         if for_update:
             statement = statement.with_for_update()
@@ -112,13 +136,16 @@ class HouseholdRepository:
         members = await self._members_of([household_id], master_account_id)
         return _to_household(row, members.get(household_id, []))
 
-    async def active(self, *, master_account_id: str) -> list[Household]:
+    async def active(self, *, master_account_id: str, reach: Reach = EVERYTHING) -> list[Household]:
+        """The master's households that are not dissolved, whose members are all within
+        ``reach``."""
         rows = (
             await self._session.execute(
                 select(households)
                 .where(
                     households.c.master_account_id == master_account_id,
                     households.c.dissolved_at.is_(None),
+                    *_wholly_within(reach, master_account_id),
                 )
                 .order_by(func.lower(households.c.name), households.c.id)
             )
@@ -155,9 +182,10 @@ class HouseholdRepository:
         return [(household_id, contact_id) for household_id, contact_id in rows]
 
     async def candidates(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> list[Candidate]:
-        """The facts the household rules need about these contacts of the master."""
+        """The facts the household rules need about these contacts of the master within
+        ``reach`` (any other is left out: not found)."""
         if not contact_ids:
             return []
         rows = await self._session.execute(
@@ -173,7 +201,9 @@ class HouseholdRepository:
             )
             .outerjoin(household_members, household_members.c.contact_id == contacts.c.id)
             .where(
-                contacts.c.master_account_id == master_account_id, contacts.c.id.in_(contact_ids)
+                contacts.c.master_account_id == master_account_id,
+                contacts.c.id.in_(contact_ids),
+                *reach_conditions(reach, master_account_id),
             )
         )
         return [

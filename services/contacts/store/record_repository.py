@@ -16,9 +16,11 @@ from sqlalchemy import Select, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.domain.record_listings import Listed, PageRequest, RecordFilter
 from services.contacts.domain.records import Record
 from services.contacts.store.record_tables import CONTACT_NAME
+from services.contacts.store.scope import reach_conditions
 from services.contacts.store.tables import contacts
 
 RecordT = TypeVar("RecordT", bound=Record)
@@ -63,10 +65,18 @@ class SqlRecordRepository(Generic[RecordT, FilterT]):
         )
 
     async def get(
-        self, master_account_id: str, record_id: UUID, *, for_update: bool = False
+        self,
+        master_account_id: str,
+        record_id: UUID,
+        *,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> RecordT | None:
+        """The record, or None when the master has no such record about a contact in ``reach``."""
         statement = self._with_contact_name().where(
-            self._of_master(master_account_id), self._table.c.id == record_id
+            self._of_master(master_account_id),
+            self._table.c.id == record_id,
+            *reach_conditions(reach, master_account_id),
         )
         if for_update:
             statement = statement.with_for_update(of=self._table)
@@ -94,11 +104,14 @@ class SqlRecordRepository(Generic[RecordT, FilterT]):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def page(
-        self, master_account_id: str, where: FilterT, page: PageRequest
+        self, master_account_id: str, where: FilterT, page: PageRequest, reach: Reach = EVERYTHING
     ) -> Listed[RecordT]:
-        scope = [self._of_master(master_account_id), *self.mapping.conditions(where)]
+        """A page of the master's records about contacts in ``reach``, and how many match."""
+        reached = reach_conditions(reach, master_account_id)
+        scope = [self._of_master(master_account_id), *self.mapping.conditions(where), *reached]
+        counted = self._table.join(contacts, contacts.c.id == self._table.c.contact_id)
         total = await self._session.scalar(
-            select(func.count()).select_from(self._table).where(*scope)
+            select(func.count()).select_from(counted if reached else self._table).where(*scope)
         )
         statement = (
             self._with_contact_name()
@@ -134,12 +147,17 @@ class SqlRecordContacts:
         self._session = session
         self._kinds = kinds
 
-    async def name_of(self, master_account_id: str, contact_id: UUID) -> str | None:
-        """The contact's display name, or None when the master has no such contact."""
+    async def name_of(
+        self, master_account_id: str, contact_id: UUID, reach: Reach = EVERYTHING
+    ) -> str | None:
+        """The contact's display name, or None when the master has no such contact in
+        ``reach``."""
         row = (
             await self._session.execute(
                 select(contacts.c.first_name, contacts.c.last_name).where(
-                    contacts.c.master_account_id == master_account_id, contacts.c.id == contact_id
+                    contacts.c.master_account_id == master_account_id,
+                    contacts.c.id == contact_id,
+                    *reach_conditions(reach, master_account_id),
                 )
             )
         ).first()

@@ -5,6 +5,7 @@ A feature module that defines tables on ``tables.metadata`` is imported here.
 
 from services.contacts.store import (  # noqa: F401 - each registers its tables
     duplicates,
+    group_tables,
     groups,
     households,
     invitations,

@@ -4,11 +4,15 @@ protocols of ``services/contacts/service_layer/book_repositories.py`` (wired in 
 Like rows, objects are copied in and out: a use case that changes what it read changes nothing
 stored until it saves. Locks are no-ops; the table's search and sorting, the duplicates' keys and
 the exports' streams are the integration tests' business and are not faked.
+
+A user's ``reach`` (access rights) is applied as ``store/scope.py`` applies it: no condition when
+unlimited; else ``Reach.reaches`` over the stored contact and the master's groups it is a member
+of now (``FakeContacts.reaches``; a contact not stored is out of reach).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,6 +23,7 @@ from services.contacts.domain.contact import AccountValuation, ChangeRecord, Con
 from services.contacts.domain.groups import Group, GroupMembership, GroupSummary
 from services.contacts.domain.households import Candidate, FormInfo, Household, MemberTaken
 from services.contacts.domain.invitations import Invitation, InvitationStatus
+from services.contacts.domain.reach import EVERYTHING, Reach
 
 STORED_AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 """What the fakes write where the database would write now()."""
@@ -38,15 +43,35 @@ class FakeContacts:
     def __init__(self) -> None:
         self.rows: dict[UUID, Contact] = {}
         self.changes: dict[UUID, list[ChangeRecord]] = {}
+        self.groups_of: Callable[[str, UUID], set[UUID]] = lambda master, contact_id: set()
+        """(master, contact id) -> the master's groups the contact is a member of (the fake
+        unit of work wires ``FakeGroups.groups_of``)"""
 
     def _of(self, master_account_id: str) -> list[Contact]:
         return [c for c in self.rows.values() if c.master_account_id == master_account_id]
 
+    def reaches(self, contact_id: UUID, master_account_id: str, reach: Reach) -> bool:
+        """Like ``store/scope.py``'s condition: a stored contact of the master within reach."""
+        if reach.unlimited:
+            return True
+        contact = self.rows.get(contact_id)
+        if contact is None or contact.master_account_id != master_account_id:
+            return False
+        groups = self.groups_of(master_account_id, contact_id)
+        return reach.reaches(contact.kind, contact.account_number, groups)
+
     async def get(
-        self, contact_id: UUID, *, master_account_id: str, for_update: bool = False
+        self,
+        contact_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> Contact | None:
         contact = self.rows.get(contact_id)
         if contact is None or contact.master_account_id != master_account_id:
+            return None
+        if not self.reaches(contact_id, master_account_id, reach):
             return None
         return deepcopy(contact)
 
@@ -67,9 +92,13 @@ class FakeContacts:
         return deepcopy(found[0]) if found else None
 
     async def existing_ids(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> set[UUID]:
-        return {c.id for c in self._of(master_account_id) if c.id in contact_ids}
+        return {
+            c.id
+            for c in self._of(master_account_id)
+            if c.id in contact_ids and self.reaches(c.id, master_account_id, reach)
+        }
 
     async def add(self, contact: Contact) -> None:
         assert contact.id not in self.rows, "a contact is added once"
@@ -114,12 +143,33 @@ class FakeGroups:
         self.rows: dict[UUID, Group] = {}
         self.members: dict[UUID, dict[UUID, str]] = {}
         """group id -> member contact id -> who added it"""
+        self.contacts: FakeContacts | None = None
+        """the contacts, for counting the members within a reach (wired by the unit of work)"""
+
+    def groups_of(self, master_account_id: str, contact_id: UUID) -> set[UUID]:
+        return {
+            group_id
+            for group_id, members in self.members.items()
+            if contact_id in members and self.rows[group_id].master_account_id == master_account_id
+        }
+
+    def _count(self, group: Group, reach: Reach) -> int:
+        members = self.members[group.id]
+        if reach.unlimited or self.contacts is None:
+            return len(members)
+        contacts = self.contacts
+        return sum(contacts.reaches(cid, group.master_account_id, reach) for cid in members)
 
     async def visible(
-        self, user_id: str, *, master_account_id: str, group_id: UUID | None = None
+        self,
+        user_id: str,
+        *,
+        master_account_id: str,
+        group_id: UUID | None = None,
+        reach: Reach = EVERYTHING,
     ) -> list[GroupSummary]:
         seen = [
-            GroupSummary(replace(group), len(self.members[group.id]), STORED_AT)
+            GroupSummary(replace(group), self._count(group, reach), STORED_AT)
             for group in self.rows.values()
             if group.master_account_id == master_account_id
             and group.visible_to(user_id)
@@ -210,19 +260,32 @@ class FakeHouseholds:
             None,
         )
 
+    def _wholly_within(self, household: Household, reach: Reach) -> bool:
+        master = household.master_account_id
+        return all(self._contacts.reaches(cid, master, reach) for cid in household.member_ids)
+
     async def get(
-        self, household_id: UUID, *, master_account_id: str, for_update: bool = False
+        self,
+        household_id: UUID,
+        *,
+        master_account_id: str,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> Household | None:
         household = self._rows.households.get(household_id)
         if household is None or household.master_account_id != master_account_id:
             return None
-        return None if household.dissolved else deepcopy(household)
+        if household.dissolved or not self._wholly_within(household, reach):
+            return None
+        return deepcopy(household)
 
-    async def active(self, *, master_account_id: str) -> list[Household]:
+    async def active(self, *, master_account_id: str, reach: Reach = EVERYTHING) -> list[Household]:
         found = [
             deepcopy(h)
             for h in self._rows.households.values()
-            if h.master_account_id == master_account_id and not h.dissolved
+            if h.master_account_id == master_account_id
+            and not h.dissolved
+            and self._wholly_within(h, reach)
         ]
         return sorted(found, key=lambda h: (h.name.lower(), str(h.id)))
 
@@ -238,11 +301,13 @@ class FakeHouseholds:
         ]
 
     async def candidates(
-        self, contact_ids: Sequence[UUID], *, master_account_id: str
+        self, contact_ids: Sequence[UUID], *, master_account_id: str, reach: Reach = EVERYTHING
     ) -> list[Candidate]:
         found = []
         for contact_id in contact_ids:
-            contact = await self._contacts.get(contact_id, master_account_id=master_account_id)
+            contact = await self._contacts.get(
+                contact_id, master_account_id=master_account_id, reach=reach
+            )
             if contact is not None:
                 found.append(
                     Candidate(

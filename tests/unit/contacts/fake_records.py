@@ -3,17 +3,20 @@
 
 Like rows, records are copied in and out: a use case that changes what it read changes nothing
 stored until it saves. Listings filter by master and contact and keep the oldest first; the SQL
-sorts and filters are the integration tests' business.
+sorts and filters are the integration tests' business. A limited ``reach`` is applied to the
+record's contact through ``FakeContacts.reaches`` (wired by the unit of work), like the SQL's
+condition on the joined contact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from services.contacts.domain.reach import EVERYTHING, Reach
 from services.contacts.domain.record_listings import Listed, PageRequest, RecordFilter
 from services.contacts.domain.records import Record, Task
 
@@ -25,17 +28,34 @@ def _oldest_first(record: Record) -> tuple[datetime, str]:
     return record.created_at, str(record.id)
 
 
+Reaches = Callable[[UUID, str, Reach], bool]
+"""(contact id, master, reach) -> whether the contact is within reach"""
+
+
+def _everything(contact_id: UUID, master_account_id: str, reach: Reach) -> bool:
+    return reach.unlimited
+
+
 class FakeRecords(Generic[RecordT, FilterT]):
     def __init__(self) -> None:
         self.rows: dict[UUID, RecordT] = {}
+        self.reaches: Reaches = _everything
+
+    def _reached(self, record: RecordT, reach: Reach) -> bool:
+        return reach.unlimited or self.reaches(record.contact_id, record.master_account_id, reach)
 
     async def get(
-        self, master_account_id: str, record_id: UUID, *, for_update: bool = False
+        self,
+        master_account_id: str,
+        record_id: UUID,
+        *,
+        for_update: bool = False,
+        reach: Reach = EVERYTHING,
     ) -> RecordT | None:
         record = self.rows.get(record_id)
         if record is None or record.master_account_id != master_account_id:
             return None
-        return replace(record)
+        return replace(record) if self._reached(record, reach) else None
 
     async def add(self, record: RecordT) -> None:
         assert record.id not in self.rows, "a record is added once"
@@ -49,7 +69,7 @@ class FakeRecords(Generic[RecordT, FilterT]):
         return self.rows.pop(record_id, None) is not None
 
     async def page(
-        self, master_account_id: str, where: FilterT, page: PageRequest
+        self, master_account_id: str, where: FilterT, page: PageRequest, reach: Reach = EVERYTHING
     ) -> Listed[RecordT]:
         matching = sorted(
             (
@@ -57,6 +77,7 @@ class FakeRecords(Generic[RecordT, FilterT]):
                 for record in self.rows.values()
                 if record.master_account_id == master_account_id
                 and where.contact_id in (None, record.contact_id)
+                and self._reached(record, reach)
             ),
             key=_oldest_first,
         )
@@ -103,12 +124,20 @@ class FakeRecordContacts:
     """Contact names by (master, contact id); moving records goes through ``kinds`` in order."""
 
     def __init__(
-        self, names: Mapping[tuple[str, UUID], str], kinds: Sequence[FakeRecords[Any, Any]]
+        self,
+        names: Mapping[tuple[str, UUID], str],
+        kinds: Sequence[FakeRecords[Any, Any]],
+        reaches: Reaches = _everything,
     ) -> None:
         self._names = names
         self._kinds = kinds
+        self._reaches = reaches
 
-    async def name_of(self, master_account_id: str, contact_id: UUID) -> str | None:
+    async def name_of(
+        self, master_account_id: str, contact_id: UUID, reach: Reach = EVERYTHING
+    ) -> str | None:
+        if not (reach.unlimited or self._reaches(contact_id, master_account_id, reach)):
+            return None
         return self._names.get((master_account_id, contact_id))
 
     async def move_records(

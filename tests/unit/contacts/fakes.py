@@ -61,7 +61,7 @@ class FakeContactsUnitOfWork:
     @property
     def record_contacts(self) -> FakeRecordContacts:
         kinds = (self.notes, self.tasks, self.events, self.documents)
-        return FakeRecordContacts(self.contact_names, kinds)
+        return FakeRecordContacts(self.contact_names, kinds, self.contacts.reaches)
 
     # --- contacts, groups, households, invitations, merges ---------------------------------
     contacts: FakeContacts = field(default_factory=FakeContacts)
@@ -75,6 +75,13 @@ class FakeContactsUnitOfWork:
     @property
     def households(self) -> FakeHouseholds:
         return FakeHouseholds(self.household_rows, self.contacts)
+
+    def __post_init__(self) -> None:
+        """A user's reach reads the contacts and their groups, as the SQL condition does."""
+        self.contacts.groups_of = self.groups.groups_of
+        self.groups.contacts = self.contacts
+        for kind in (self.notes, self.tasks, self.events, self.documents):
+            kind.reaches = self.contacts.reaches
 
     async def publish(
         self,
