@@ -276,6 +276,9 @@ class Stack:
             "DATABASE_URL": self.database_url("gateway"),
             "HTTP_HOST": self.config.portal_host,
             "PORTAL_PORT": str(self.portal_port),
+            # the set-password links it emails, captured with the services' mail
+            "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or self.portal_url,
+            **self._portal_links_and_mail(),
         }
         self._spawn("gateway", "gateway", env)
 

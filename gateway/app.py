@@ -16,6 +16,7 @@ from gateway.api.routes import health
 from gateway.auth.rights import AccessDenied, LoginRequired
 from gateway.clients.http import ServiceClients
 from gateway.pages.deps import ProfileForms, access_denied, login_redirect
+from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
 from services.runtime import migrations
 from services.runtime.broker import make_broker
@@ -79,5 +80,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "pages" / "static"), "static"
     )
+    app.add_middleware(
+        SecurityHeaders, docs_path=f"{API_PREFIX}/docs", api_prefix=f"{API_PREFIX}/",
+        hsts=settings.environment != "local",
+    )  # fmt: skip
     instrument_http(app)
     return app

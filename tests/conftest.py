@@ -104,7 +104,11 @@ def _running_stack(bootstrap: str, postgres_server: str, tmp_path_factory: pytes
         database_prefix=f"e2e_{uuid.uuid4().hex[:6]}_",
         simulator_clients=15,
         demo_agenda=False,  # seeded by its own test, for one master, so counts elsewhere hold
-        extra_env={"KAFKA_GROUP_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}."},
+        extra_env={
+            "KAFKA_GROUP_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}.",
+            # every test logs in from 127.0.0.1; the address limit is tested on addresses of its own
+            "LOGIN_ADDRESS_FAILURES_ALLOWED": "100000",
+        },
     )
     running = Stack(config).start()
     try:

@@ -2,7 +2,9 @@
 and the short-lived proof that a portal login's password was right, carried to its second step.
 
 Turning it on or off takes a current code; a wrong code counts toward the login throttle, so
-codes cannot be guessed here either. Secrets are never logged.
+codes cannot be guessed here either. Turning it on makes the user's recovery codes (shown once,
+stored hashed), which a current code can make anew. Secrets are never logged; each change goes
+into the audit log in its own transaction.
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ import jwt
 import structlog
 from fastapi import HTTPException, status
 
-from gateway.auth import totp
-from gateway.auth.login import accept_code, refuse_when_throttled
+from gateway.auth import passwords, totp
+from gateway.auth.login import (
+    SYSTEM_CLOCK,
+    accept_code,
+    audit_action,
+    count_attempt,
+    refuse_when_throttled,
+)
 from gateway.settings import GatewaySettings
 from gateway.store import sessions, two_factor, users
+from gateway.store.audit import AuditAction
 from gateway.store.users import User
+from services.runtime.clock import Clock
 from services.runtime.db import Database, UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -86,42 +96,94 @@ async def enable(
     *,
     ip: str,
     session_id: UUID | None = None,
-) -> None:
-    """Turn it on, confirmed by a code; the session ``session_id`` counts as having used one."""
+    clock: Clock = SYSTEM_CLOCK,
+) -> list[str]:
+    """Turn it on, confirmed by a code; the session ``session_id`` counts as having used one.
+    The user's new recovery codes, to show once."""
+    codes = passwords.new_recovery_codes()
+    hashes = [passwords.hash_recovery_code(recovery) for recovery in codes]
     async with database.unit_of_work() as uow:
         current = await users.by_id(uow.session, user.id)
         if current is None or current.totp_enabled:
             raise TwoFactorConflict("two-factor authentication is already on")
         if not current.totp_secret:
             raise TwoFactorConflict("start the two-factor set-up first")
-        await _check_code(uow, settings, current, code, ip)
+        await _check_code(uow, settings, current, code, ip, clock, "two_factor.enable")
         if not await two_factor.switch_on(uow.session, user.id, current.totp_secret):
             raise TwoFactorConflict("the two-factor set-up changed meanwhile; start again")
         if session_id is not None:
             await sessions.confirm_second_factor(uow.session, session_id)
+        await two_factor.replace_recovery_codes(uow.session, user.id, hashes)
+        await audit_action(uow.session, user, AuditAction.TWO_FACTOR_ENABLED, ip)
+        details = {"codes": len(codes)}
+        await audit_action(uow.session, user, AuditAction.RECOVERY_CODES_GENERATED, ip, details)
         await uow.commit()
     log.info("two-factor authentication on", username=user.username)
+    return codes
 
 
 async def disable(
-    database: Database, settings: GatewaySettings, user: User, code: str, *, ip: str
+    database: Database,
+    settings: GatewaySettings,
+    user: User,
+    code: str,
+    *,
+    ip: str,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     async with database.unit_of_work() as uow:
         current = await users.by_id(uow.session, user.id)
         if current is None or not current.totp_enabled:
             raise TwoFactorConflict("two-factor authentication is not on")
-        await _check_code(uow, settings, current, code, ip)
-        await two_factor.switch_off(uow.session, user.id)
+        await _check_code(uow, settings, current, code, ip, clock, "two_factor.disable")
+        await two_factor.switch_off(uow.session, user.id)  # and its recovery codes
+        await audit_action(uow.session, user, AuditAction.TWO_FACTOR_DISABLED, ip)
         await uow.commit()
     log.info("two-factor authentication off", username=user.username)
 
 
+async def regenerate_recovery_codes(
+    database: Database,
+    settings: GatewaySettings,
+    user: User,
+    code: str,
+    *,
+    ip: str,
+    clock: Clock = SYSTEM_CLOCK,
+) -> list[str]:
+    """New recovery codes in place of all the earlier ones, confirmed by a current code."""
+    codes = passwords.new_recovery_codes()
+    hashes = [passwords.hash_recovery_code(recovery) for recovery in codes]
+    async with database.unit_of_work() as uow:
+        current = await users.by_id(uow.session, user.id)
+        if current is None or not current.totp_enabled:
+            raise TwoFactorConflict("two-factor authentication is not on")
+        await _check_code(uow, settings, current, code, ip, clock, "recovery_codes")
+        await two_factor.replace_recovery_codes(uow.session, user.id, hashes)
+        details = {"codes": len(codes)}
+        await audit_action(uow.session, user, AuditAction.RECOVERY_CODES_GENERATED, ip, details)
+        await uow.commit()
+    log.info("two-factor recovery codes made anew", username=user.username)
+    return codes
+
+
 async def _check_code(
-    uow: UnitOfWork, settings: GatewaySettings, user: User, code: str, ip: str
+    uow: UnitOfWork,
+    settings: GatewaySettings,
+    user: User,
+    code: str,
+    ip: str,
+    clock: Clock,
+    purpose: str,
 ) -> None:
-    await refuse_when_throttled(uow.session, settings, username=user.username, ip=ip)
-    if not await accept_code(uow.session, user, code):
-        await users.record_login(uow.session, username=user.username, client_ip=ip, succeeded=False)
+    """A current code, or ``WrongCode`` (counted like a failed login, and committed)."""
+    now = clock.now()
+    await refuse_when_throttled(uow.session, settings, username=user.username, ip=ip, now=now)
+    if not await accept_code(uow.session, user, code, now=now):
+        await count_attempt(
+            uow.session, settings, username=user.username, user=user, ip=ip, now=now,
+            succeeded=False, details={"second_factor": "totp", "during": purpose},
+        )  # fmt: skip
         await uow.commit()
         raise WrongCode()
 

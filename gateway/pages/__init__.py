@@ -3,6 +3,7 @@
 from gateway.pages import (
     agenda,
     areas,
+    audit,
     auth,
     contact_record,
     contacts,
@@ -15,6 +16,7 @@ from gateway.pages import (
     merge,
     notes,
     settings,
+    users,
     workflows,
 )
 
@@ -33,5 +35,7 @@ PAGE_ROUTERS = (
     documents,
     agenda,
     settings,
+    users,
+    audit,
     areas,
 )

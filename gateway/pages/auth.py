@@ -63,8 +63,8 @@ async def login_submit(
         user = await authenticate(
             database, settings, username=username, password=password, ip=client_ip(request)
         )
-    except TooManyAttempts:
-        return _login_again(request, next, 429, TOO_MANY_ATTEMPTS)
+    except TooManyAttempts as throttled:
+        return _throttled(request, next, throttled)
     except SecondFactorRequired as needed:
         pending = issue_pending_login(needed.user, signing_key=settings.signing_key)
         return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
@@ -80,10 +80,12 @@ async def login_second_step(
     database: DatabaseDep,
     settings: SettingsDep,
     pending: Annotated[str, Form(max_length=2000)],
-    code: Annotated[str, Form(max_length=16)],
+    code: Annotated[str, Form(max_length=16)] = "",
+    recovery_code: Annotated[str, Form(max_length=32)] = "",
     next: Annotated[str, Form()] = "/dashboard",
 ) -> Response:
-    """The second step of a login: the proof that the password was right, and a code."""
+    """The second step of a login: the proof that the password was right, and a code (or a
+    recovery code)."""
     user_id = read_pending_login(pending, signing_key=settings.signing_key)
     if user_id is None:
         return _login_again(
@@ -91,14 +93,26 @@ async def login_second_step(
         )
     try:
         user = await authenticate_second_factor(
-            database, settings, user_id=user_id, code=code, ip=client_ip(request)
-        )
-    except TooManyAttempts:
-        return _login_again(request, next, 429, TOO_MANY_ATTEMPTS)
+            database, settings, user_id=user_id, code=code, ip=client_ip(request),
+            recovery_code=recovery_code.strip() or None,
+        )  # fmt: skip
+    except TooManyAttempts as throttled:
+        return _throttled(request, next, throttled)
     except WrongSecondFactor:
+        error = (
+            "Wrong recovery code, or one used already."
+            if recovery_code.strip()
+            else "Wrong code. Enter the code your app shows now."
+        )
         return render(request, "login_two_factor.html", user=None, next=next, pending=pending,
-                      status_code=401, error="Wrong code. Enter the code your app shows now.")  # fmt: skip
+                      status_code=401, error=error)  # fmt: skip
     return await _logged_in(database, settings, user, next, second_factor=True)
+
+
+def _throttled(request: Request, next: str, throttled: TooManyAttempts) -> Response:
+    response = _login_again(request, next, 429, TOO_MANY_ATTEMPTS)
+    response.headers["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 def _login_again(request: Request, next: str, status_code: int, error: str) -> Response:
@@ -122,7 +136,7 @@ async def _logged_in(
 @router.post("/logout")
 async def logout(request: Request, user: OptionalUser, database: DatabaseDep) -> RedirectResponse:
     if user is not None:
-        await end_session(database, signed_in(request).session_id)
+        await end_session(database, signed_in(request).session_id, user=user, ip=client_ip(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)

@@ -1,4 +1,5 @@
-"""Login sessions: opened at login, checked on every request, ended by a logout."""
+"""Login sessions: opened at login, checked on every request, ended by a logout or from the
+user's list of their sessions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ class SignedIn:
     """The session a request came with."""
 
     session_id: UUID
+    second_factor: bool
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """One of a user's sessions that is neither expired nor ended."""
+
+    id: UUID
+    created_at: datetime
+    expires_at: datetime
     second_factor: bool
 
 
@@ -82,3 +93,27 @@ async def confirm_second_factor(session: AsyncSession, session_id: UUID) -> None
     await session.execute(
         sessions.update().where(sessions.c.id == session_id).values(second_factor=True)
     )
+
+
+async def of_user(session: AsyncSession, user_id: UUID) -> list[OpenSession]:
+    """The user's open sessions, newest first."""
+    rows = await session.execute(
+        select(sessions.c.id, sessions.c.created_at, sessions.c.expires_at,
+               sessions.c.second_factor)
+        .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None),
+               sessions.c.expires_at > func.now())
+        .order_by(sessions.c.created_at.desc(), sessions.c.id)
+    )  # fmt: skip
+    return [OpenSession(row.id, row.created_at, row.expires_at, row.second_factor) for row in rows]
+
+
+async def end_of_user(session: AsyncSession, *, user_id: UUID, session_id: UUID) -> bool:
+    """End the session if it is the user's and still open; whether it was."""
+    ended = await session.execute(
+        sessions.update()
+        .where(sessions.c.id == session_id, sessions.c.user_id == user_id,
+               sessions.c.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+        .returning(sessions.c.id)
+    )  # fmt: skip
+    return ended.first() is not None

@@ -1,4 +1,5 @@
-"""A user's two-factor settings: the TOTP secret, whether it is on, the last accepted step.
+"""A user's two-factor settings: the TOTP secret, whether it is on, the last accepted step,
+and the recovery codes (hashed; each used once).
 
 Each change is one conditional UPDATE, so two requests racing cannot both use the same code
 or both switch the setting.
@@ -6,12 +7,13 @@ or both switch the setting.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.store.tables import users
+from gateway.store.tables import recovery_codes, users
 
 
 async def last_used_step(session: AsyncSession, user_id: UUID) -> int | None:
@@ -69,4 +71,37 @@ async def switch_off(session: AsyncSession, user_id: UUID) -> bool:
         .values(totp_enabled=False, totp_secret=None)
         .returning(users.c.id)
     )
+    await session.execute(recovery_codes.delete().where(recovery_codes.c.user_id == user_id))
     return switched.first() is not None
+
+
+async def replace_recovery_codes(
+    session: AsyncSession, user_id: UUID, code_hashes: list[str]
+) -> None:
+    """The user's recovery codes become these (the earlier ones, used or not, are gone)."""
+    await session.execute(recovery_codes.delete().where(recovery_codes.c.user_id == user_id))
+    if code_hashes:
+        await session.execute(
+            recovery_codes.insert(), [{"user_id": user_id, "code_hash": h} for h in code_hashes]
+        )
+
+
+async def unused_recovery_codes(session: AsyncSession, user_id: UUID) -> list[tuple[int, str]]:
+    """(id, hash) of each recovery code of the user not used yet."""
+    rows = await session.execute(
+        select(recovery_codes.c.id, recovery_codes.c.code_hash)
+        .where(recovery_codes.c.user_id == user_id, recovery_codes.c.used_at.is_(None))
+        .order_by(recovery_codes.c.id)
+    )
+    return [(row.id, row.code_hash) for row in rows]
+
+
+async def use_recovery_code(session: AsyncSession, code_id: int, *, at: datetime) -> bool:
+    """Mark the code used; False when it was used already (by a request racing this one)."""
+    used = await session.execute(
+        recovery_codes.update()
+        .where(recovery_codes.c.id == code_id, recovery_codes.c.used_at.is_(None))
+        .values(used_at=at)
+        .returning(recovery_codes.c.id)
+    )
+    return used.first() is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -118,35 +118,66 @@ async def update_user(session: AsyncSession, user_id: UUID, **values: Any) -> No
 
 
 async def record_login(
-    session: AsyncSession, *, username: str, client_ip: str, succeeded: bool
+    session: AsyncSession, *, username: str, client_ip: str, succeeded: bool, at: datetime
 ) -> None:
+    """One login attempt (a password, or a second factor), at ``at`` of the caller's clock."""
     await session.execute(
         login_attempts.insert().values(
-            username=username.lower(), client_ip=client_ip, succeeded=succeeded
+            username=username.lower()[:64], client_ip=client_ip[:64], succeeded=succeeded, at=at
         )
     )
     if succeeded:
         await session.execute(
-            users.update()
-            .where(users.c.username == username.lower())
-            .values(last_login_at=func.now())
+            users.update().where(users.c.username == username.lower()).values(last_login_at=at)
         )
 
 
-async def recent_failures(session: AsyncSession, *, username: str, window: timedelta) -> int:
-    since = datetime.now(UTC) - window
+@dataclass(frozen=True)
+class Failures:
+    """Failed logins counted for a throttle: how many, and when the latest was."""
+
+    count: int
+    latest: datetime | None
+
+
+async def failures_from_address(
+    session: AsyncSession, *, client_ip: str, since: datetime
+) -> Failures:
+    """Failed logins from the address, for any username, since ``since`` (a success does not
+    reset them: an attacker's own account would otherwise wipe the count)."""
+    row = (
+        await session.execute(
+            select(func.count(), func.max(login_attempts.c.at)).where(
+                login_attempts.c.client_ip == client_ip[:64],
+                login_attempts.c.succeeded.is_(False),
+                login_attempts.c.at > since,
+            )
+        )
+    ).one()
+    return Failures(int(row[0]), row[1])
+
+
+async def failures_of_pair(
+    session: AsyncSession, *, username: str, client_ip: str, since: datetime
+) -> Failures:
+    """Failed logins of the username from the address since ``since`` and since the pair's
+    last success."""
+    pair = (
+        login_attempts.c.username == username.lower()[:64],
+        login_attempts.c.client_ip == client_ip[:64],
+    )
     last_success = (
         select(func.max(login_attempts.c.at))
-        .where(login_attempts.c.username == username.lower(), login_attempts.c.succeeded)
+        .where(*pair, login_attempts.c.succeeded)
         .scalar_subquery()
     )
-    count = await session.scalar(
-        select(func.count())
-        .select_from(login_attempts)
-        .where(
-            login_attempts.c.username == username.lower(),
-            login_attempts.c.succeeded.is_(False),
-            login_attempts.c.at > func.greatest(since, func.coalesce(last_success, since)),
+    row = (
+        await session.execute(
+            select(func.count(), func.max(login_attempts.c.at)).where(
+                *pair,
+                login_attempts.c.succeeded.is_(False),
+                login_attempts.c.at > func.greatest(since, func.coalesce(last_success, since)),
+            )
         )
-    )
-    return int(count or 0)
+    ).one()
+    return Failures(int(row[0]), row[1])

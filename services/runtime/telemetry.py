@@ -46,7 +46,9 @@ def instrument_http(app: Any) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+    # paths that carry a secret (a set-password or application link's token) are not traced:
+    # a span would record the path
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,set-password/,apply/,applications/")
     HTTPXClientInstrumentor().instrument()
 
 

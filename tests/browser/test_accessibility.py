@@ -237,6 +237,12 @@ class Visit:
         assert self.path.startswith("/login") or "/login" not in page.url, f"sent to {page.url}"
 
 
+def a_user(page: Page, _: Book) -> None:
+    page.goto("/users")
+    page.locator("td a[href^='/users/']").first.click()
+    expect(page.get_by_role("heading", level=2).first).to_be_visible()
+
+
 def login_refused(page: Page, book: Book) -> None:
     page.goto("/login")
     page.get_by_label("Username").fill(book.setup_user)
@@ -333,6 +339,10 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "documents": Visit("/documents"),
     "document-new": Visit("/documents/new"),
     "settings": Visit("/settings"),
+    "users": Visit("/users"),
+    "user-new": Visit("/users/new"),
+    "user": Visit("/users/{user_id}", a_user),
+    "audit-log": Visit("/settings/audit-log"),
     **{f"area-{area}": Visit(f"/areas/{area}") for area in AREAS},
 }
 VISITOR_PAGES: dict[str, Visit] = {
@@ -343,6 +353,7 @@ VISITOR_PAGES: dict[str, Visit] = {
     "settings-two-factor-setup": Visit("/settings", settings_two_factor_setup),
     "apply": Visit("/apply/{token}", application),
     "apply-invalid-link": Visit("/apply/not-a-token", status=404),
+    "set-password-invalid-link": Visit("/set-password/not-a-token", status=404),
 }
 NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{document_id}/download"}
 """redirects and files"""

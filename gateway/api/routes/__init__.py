@@ -1,6 +1,7 @@
 """One router per resource; ``API_ROUTERS`` lists those served under /api/v1."""
 
 from gateway.api.routes import (
+    audit,
     auth,
     contacts,
     dashboard,
@@ -11,9 +12,10 @@ from gateway.api.routes import (
     preferences,
     records,
     security,
+    users,
 )
 
 # fixed paths (/contacts/import..., /contacts/duplicates, /contacts/merge,
 # /contacts/pending-tasks) before /contacts/{id}
 API_ROUTERS = (auth, security, imports, merge, invitations, contacts, records, groups, dashboard,
-               preferences)  # fmt: skip
+               preferences, users, audit)  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from contracts.access import Right
 from contracts.api.contacts import (
@@ -25,10 +25,12 @@ from contracts.api.contacts import (
 )
 from gateway.api.responses import NOT_FOUND, PDF, RECORD_CHANGE, SERVICE_CALL, file_download
 from gateway.auth.deps import CurrentUser
+from gateway.auth.login import client_ip
 from gateway.auth.rights import needs
 from gateway.clients import contacts
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.people import master_name
+from gateway.store.audit import record_export
 
 router = APIRouter(
     prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL, dependencies=[needs(Right.CRM)]
@@ -124,13 +126,21 @@ async def contact_history(
     responses={**file_download(PDF, "the client information PDF"), **NOT_FOUND},
 )
 async def client_information_pdf(
-    contact_id: UUID, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
+    contact_id: UUID,
+    request: Request,
+    user: CurrentUser,
+    clients: ClientsDep,
+    database: DatabaseDep,
 ) -> Response:
     """The client information PDF of the record (C9)."""
     signed_by = await master_name(database, user)
     document = await contacts.client_information_pdf(
         clients, user, contact_id, master_name=signed_by
     )
+    await record_export(
+        database, user, kind="contact.client-information.pdf", client_ip=client_ip(request),
+        row_filter={"contact_id": str(contact_id)},
+    )  # fmt: skip
     return Response(
         document.content,
         media_type="application/pdf",

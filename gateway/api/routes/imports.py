@@ -16,10 +16,12 @@ from gateway.api.responses import (
     file_download,
 )
 from gateway.auth.deps import CurrentUser, signed_in
+from gateway.auth.login import client_ip
 from gateway.auth.rights import needs
 from gateway.clients import transfers
-from gateway.deps import ClientsDep
+from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
+from gateway.store.audit import record_export
 from gateway.uploads import read_import_upload, upload_body
 
 router = APIRouter(prefix="/contacts", tags=["contacts"], responses=SERVICE_CALL)
@@ -71,8 +73,11 @@ async def import_contacts(request: Request, user: CurrentUser, clients: ClientsD
     responses=file_download(CSV, "the contact summary: one line per contact (UTF-8)"),
     dependencies=[needs(Right.CRM)],
 )
-async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
+async def export_summary(
+    request: Request, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
+) -> Response:
     exported = await transfers.export_summary(clients, user)
+    await record_export(database, user, kind="contacts.summary.csv", client_ip=client_ip(request))
     return passthrough_download(exported, cache_control="no-store")
 
 
@@ -84,8 +89,12 @@ async def export_summary(user: CurrentUser, clients: ClientsDep) -> Response:
     ),
     dependencies=[needs(Right.ACCOUNT_INFORMATION, Right.FUNDING_AUTHORIZER)],
 )
-async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Response:
+async def export_pending_tasks(
+    request: Request, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
+) -> Response:
     exported = await transfers.export_pending_tasks(clients, user)
+    kind = "contacts.pending-tasks.csv"
+    await record_export(database, user, kind=kind, client_ip=client_ip(request))
     return passthrough_download(exported, cache_control="no-store")
 
 
@@ -103,10 +112,14 @@ async def export_pending_tasks(user: CurrentUser, clients: ClientsDep) -> Respon
     },
     dependencies=[needs(Right.CRM)],
 )
-async def export_client_data(request: Request, user: CurrentUser, clients: ClientsDep) -> Response:
+async def export_client_data(
+    request: Request, user: CurrentUser, clients: ClientsDep, database: DatabaseDep
+) -> Response:
     if not user.totp_enabled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_NEEDED)
     if not signed_in(request).second_factor:
         raise HTTPException(status.HTTP_403_FORBIDDEN, TWO_FACTOR_LOGIN_NEEDED)
     exported = await transfers.export_client_data(clients, user, exported_by=user.display_name)
+    kind = "contacts.client-data.xlsx"
+    await record_export(database, user, kind=kind, client_ip=client_ip(request))
     return passthrough_download(exported, cache_control="no-store")

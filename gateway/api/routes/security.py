@@ -1,4 +1,5 @@
-"""/api/v1/auth/two-factor: setting up and checking TOTP two-factor authentication."""
+"""/api/v1/auth/two-factor: setting up and checking TOTP two-factor authentication, and its
+recovery codes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ class TwoFactorSetup(BaseModel):
     secret: str = Field(description="base32; type it into an authenticator app, or scan the QR")
     otpauth_uri: str
     qr_code_svg: str = Field(description="the otpauth URI as an SVG QR code")
+
+
+class TwoFactorEnabled(TwoFactorStatus):
+    recovery_codes: list[str] = Field(
+        description="shown this once: each logs in once in place of a code (keep them safe)"
+    )
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str] = Field(
+        description="shown this once; the earlier codes no longer work"
+    )
 
 
 class TwoFactorCode(BaseModel):
@@ -54,12 +67,12 @@ async def enable(
     user: CurrentUser,
     database: DatabaseDep,
     settings: SettingsDep,
-) -> TwoFactorStatus:
-    await two_factor.enable(
+) -> TwoFactorEnabled:
+    codes = await two_factor.enable(
         database, settings, user, body.code, ip=client_ip(request),
         session_id=signed_in(request).session_id,
     )  # fmt: skip
-    return TwoFactorStatus(enabled=True, setup_pending=False)
+    return TwoFactorEnabled(enabled=True, setup_pending=False, recovery_codes=codes)
 
 
 @router.post("/disable", responses={**CONFLICT, **THROTTLED})
@@ -72,3 +85,18 @@ async def disable(
 ) -> TwoFactorStatus:
     await two_factor.disable(database, settings, user, body.code, ip=client_ip(request))
     return TwoFactorStatus(enabled=False, setup_pending=False)
+
+
+@router.post("/recovery-codes", responses={**CONFLICT, **THROTTLED})
+async def regenerate_recovery_codes(
+    body: TwoFactorCode,
+    request: Request,
+    user: CurrentUser,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> RecoveryCodes:
+    """New recovery codes in place of the earlier ones, confirmed by a current code."""
+    codes = await two_factor.regenerate_recovery_codes(
+        database, settings, user, body.code, ip=client_ip(request)
+    )
+    return RecoveryCodes(recovery_codes=codes)

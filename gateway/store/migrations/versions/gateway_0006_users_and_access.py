@@ -106,14 +106,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_master_at", "audit_log", ["master_account_id", "at"])
+    # one statement per execute: asyncpg prepares each, and a prepared statement holds one
     op.execute(
         """
         CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             RAISE EXCEPTION 'the audit log is append-only';
-        END $$;
+        END $$
+        """
+    )
+    op.execute(
+        """
         CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
-            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
         """
     )
 
