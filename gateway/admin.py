@@ -23,7 +23,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.passwords import hash_password
+from contracts.access import ClientScope, Right
+from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.settings import GatewaySettings
 from gateway.store import sessions, two_factor, users
 from services.runtime import migrations
@@ -41,8 +42,12 @@ async def create_user(
     is_primary: bool = True,
     time_zone: str = "UTC",
     email: str | None = None,
+    rights: frozenset[Right] = frozenset(),
+    scope: ClientScope | None = None,
 ) -> bool:
-    """Create the master (or update its name) and the user; False if the username exists."""
+    """Create the master (or update its name) and the user; False if the username exists.
+    A user who is not primary holds ``rights`` over ``scope`` (none unless given: the primary
+    user grants them in the portal)."""
     await ensure_database(database_url)
     await migrations.upgrade("gateway", database_url)
     database: Database[UnitOfWork] = Database(database_url, pool_size=1)
@@ -65,6 +70,8 @@ async def create_user(
                 password_hash=hash_password(password),
                 email=email,
                 is_primary=is_primary,
+                rights=rights,
+                scope=scope,
             )
             await uow.commit()
         return True
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "create-user":
         return _help_a_user(args, settings.database_url)
 
-    password = _password(args.password_env)
+    password = _password(args.password_env, args.username)
     created = asyncio.run(
         create_user(
             settings.database_url,
@@ -157,15 +164,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _password(variable: str | None) -> str:
-    return os.environ[variable] if variable else getpass.getpass()
+def _password(variable: str | None, username: str) -> str:
+    """The password an operator gives; exits with the reasons when the policy refuses it."""
+    password = os.environ[variable] if variable else getpass.getpass()
+    refused = check_password_policy(password, username=username)
+    if refused:
+        sys.exit("the password is refused: " + "; ".join(refused))
+    return password
 
 
 def _help_a_user(args: argparse.Namespace, database_url: str) -> int:
     try:
         if args.command == "set-password":
             ended = asyncio.run(
-                set_password(database_url, args.username, _password(args.password_env))
+                set_password(
+                    database_url, args.username, _password(args.password_env, args.username)
+                )
             )
         elif args.command == "reset-two-factor":
             ended = asyncio.run(reset_two_factor(database_url, args.username))

@@ -87,7 +87,10 @@ async def add_user(
     password_hash: str,
     email: str | None = None,
     is_primary: bool = False,
+    rights: frozenset[Right] = frozenset(),
+    scope: ClientScope | None = None,
 ) -> UUID:
+    """A new user; one who is not primary holds ``rights`` over ``scope`` (none by default)."""
     user_id = uuid4()
     await session.execute(
         users.insert().values(
@@ -98,6 +101,8 @@ async def add_user(
             password_hash=password_hash,
             email=email,
             is_primary=is_primary,
+            rights=sorted(rights),
+            scope=(scope or ClientScope.nothing()).model_dump(mode="json"),
         )
     )
     return user_id

@@ -48,7 +48,9 @@ def instrument_http(app: Any) -> None:
 
     # paths that carry a secret (a set-password or application link's token) are not traced:
     # a span would record the path
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,set-password/,apply/,applications/")
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,set-password/,apply/,applications/"
+    )
     HTTPXClientInstrumentor().instrument()
 
 

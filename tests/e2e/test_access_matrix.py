@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import update
 
 from contracts.access import ClientScope, Right
 from deploy.demo import DEMO_MASTERS, demo_user
@@ -25,8 +24,6 @@ from gateway import app as gateway_app
 from gateway.admin import create_user
 from gateway.auth.rights import AccessRule, rules_of
 from gateway.settings import GatewaySettings
-from gateway.store.tables import users
-from services.runtime.db import Database, UnitOfWork
 from tests.conftest import DEMO_PASSWORD
 from tests.e2e.test_portal_api import eventually, login
 
@@ -58,22 +55,6 @@ class Member:
     api: httpx.Client
 
 
-def _set_access(stack: Stack, username: str, rights: frozenset[Right], scope: ClientScope) -> None:
-    async def apply() -> None:
-        database: Database[UnitOfWork] = Database(stack.database_url("gateway"), pool_size=1)
-        try:
-            async with database.transaction() as uow:
-                await uow.session.execute(
-                    update(users)
-                    .where(users.c.username == username)
-                    .values(rights=sorted(rights), scope=scope.model_dump(mode="json"))
-                )
-        finally:
-            await database.dispose()
-
-    asyncio.run(apply())
-
-
 def _new_member(stack: Stack, name: str, rights: set[Right], scope: ClientScope) -> Member:
     username = f"{name}-{uuid.uuid4().hex[:6]}"
     asyncio.run(
@@ -81,9 +62,9 @@ def _new_member(stack: Stack, name: str, rights: set[Right], scope: ClientScope)
             stack.database_url("gateway"), master_account_id=MASTER.master_account_id,
             master_name=MASTER.name, username=username, display_name=name.title(),
             password=DEMO_PASSWORD, is_primary=False, time_zone=MASTER.time_zone,
+            rights=frozenset(rights), scope=scope,
         )
     )  # fmt: skip
-    _set_access(stack, username, frozenset(rights), scope)
     return Member(name, frozenset(rights), scope, login(stack, username))
 
 

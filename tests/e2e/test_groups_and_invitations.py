@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.access import ClientScope, Right
 from deploy.demo import DEMO_MASTERS, demo_user
 from deploy.stack import Stack
 from tests.conftest import DEMO_PASSWORD, OTHER_USER
@@ -33,6 +34,7 @@ def a_colleague(stack: Stack) -> httpx.Client:
             stack.database_url("gateway"), master_account_id=master.master_account_id,
             master_name=master.name, username=username, display_name="A colleague",
             password=DEMO_PASSWORD, is_primary=False, time_zone=master.time_zone,
+            rights=frozenset({Right.CRM}), scope=ClientScope.everything(),
         )
     )  # fmt: skip
     return login(stack, username)
