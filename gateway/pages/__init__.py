@@ -13,6 +13,7 @@ from gateway.pages import (
     groups,
     imports,
     invitations,
+    mail,
     merge,
     notes,
     settings,
@@ -37,5 +38,6 @@ PAGE_ROUTERS = (
     settings,
     users,
     audit,
+    mail,
     areas,
 )

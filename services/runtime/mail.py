@@ -11,6 +11,7 @@ Message bodies, recipients' addresses and credentials are never logged (only Mes
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import re
 import smtplib
@@ -22,17 +23,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Protocol
 
 import structlog
 from pydantic import SecretStr
 
+from services.runtime.mail_headers import MASTER_HEADER
 from services.runtime.settings import MailSettings
 
 log = structlog.get_logger(__name__)
 
 LOCAL_SENDER = "Advisor Portal <no-reply@localhost>"
+CAPTURED_LISTED = 200
 KEPT_IN_MEMORY = 1000
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._@-]+")
 
@@ -95,6 +99,9 @@ class SmtpTransport:
                 await self._sleep(delay)
 
     def _send_now(self, message: EmailMessage) -> None:
+        if MASTER_HEADER in message:
+            message = copy.copy(message)
+            del message[MASTER_HEADER]
         with self._connect(self._config) as smtp:
             if self._config.username:
                 password = self._config.password.get_secret_value() if self._config.password else ""
@@ -164,6 +171,53 @@ class CapturingTransport:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.replace(temporary, self.directory / f"{time.time_ns()}-{name or 'message'}.eml")
+
+
+@dataclass(frozen=True)
+class CapturedMail:
+    """A captured message as the portal lists it."""
+
+    name: str
+    subject: str
+    to: str
+    sent_at: str
+
+
+def _master_of(path: Path) -> str | None:
+    with path.open("rb") as file:
+        headers = BytesHeaderParser(policy=policy.default).parse(file)
+    master = headers.get(MASTER_HEADER)
+    return str(master) if master else None
+
+
+def captured_mail(directory: Path, master_account_id: str) -> list[CapturedMail]:
+    """The newest messages captured for the master (headers only), newest first."""
+    if not directory.is_dir():
+        return []
+    found: list[CapturedMail] = []
+    for path in sorted(directory.glob("*.eml"), reverse=True):
+        with path.open("rb") as file:
+            headers = BytesHeaderParser(policy=policy.default).parse(file)
+        if headers.get(MASTER_HEADER) != master_account_id:
+            continue
+        found.append(CapturedMail(path.name, str(headers.get("Subject", "")),
+                                  str(headers.get("To", "")), str(headers.get("Date", ""))))  # fmt: skip
+        if len(found) == CAPTURED_LISTED:
+            break
+    return found
+
+
+def open_captured(directory: Path, master_account_id: str, name: str) -> EmailMessage | None:
+    """One captured message of the master, or None (an unknown name, or another master's)."""
+    if not re.fullmatch(r"[0-9]+-[A-Za-z0-9._@-]+\.eml", name):
+        return None
+    path = directory / name
+    if not path.is_file() or _master_of(path) != master_account_id:
+        return None
+    with path.open("rb") as file:
+        parsed = BytesParser(policy=policy.default).parse(file)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
 
 
 def sender_address(settings: MailSettings) -> str:

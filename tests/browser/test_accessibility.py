@@ -237,6 +237,12 @@ class Visit:
         assert self.path.startswith("/login") or "/login" not in page.url, f"sent to {page.url}"
 
 
+def a_captured_message(page: Page, _: Book) -> None:
+    page.goto("/messages/mail")
+    page.locator("td a[href^='/messages/mail/']").first.click()
+    expect(page.get_by_role("heading", name="Captured email")).to_be_visible()
+
+
 def a_user(page: Page, _: Book) -> None:
     page.goto("/users")
     page.locator("td a[href^='/users/']").first.click()
@@ -343,6 +349,8 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "user-new": Visit("/users/new"),
     "user": Visit("/users/{user_id}", a_user),
     "audit-log": Visit("/settings/audit-log"),
+    "captured-mail": Visit("/messages/mail"),
+    "captured-message": Visit("/messages/mail/{name}", a_captured_message),
     **{f"area-{area}": Visit(f"/areas/{area}") for area in AREAS},
 }
 VISITOR_PAGES: dict[str, Visit] = {
@@ -355,7 +363,8 @@ VISITOR_PAGES: dict[str, Visit] = {
     "apply-invalid-link": Visit("/apply/not-a-token", status=404),
     "set-password-invalid-link": Visit("/set-password/not-a-token", status=404),
 }
-NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{document_id}/download"}
+NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{document_id}/download",
+             "/messages/mail/{name}/body"}  # fmt: skip
 """redirects and files"""
 
 # Opened <details> (menus, forms behind a button) are checked too, laid out in the flow so that

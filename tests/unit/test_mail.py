@@ -17,10 +17,13 @@ from services.runtime.mail import (
     MailError,
     SmtpConfig,
     SmtpTransport,
+    captured_mail,
     classify,
+    open_captured,
     sender_address,
     transport_from_settings,
 )
+from services.runtime.mail_headers import MASTER_HEADER
 from services.runtime.settings import MailSettings
 
 
@@ -147,3 +150,50 @@ def test_settings_choose_the_transport(tmp_path: Path) -> None:
         MailSettings(environment="production", smtp_host="smtp.example",
                      mail_from="crm@harbor.example", smtp_username="crm",
                      smtp_starttls=False)  # fmt: skip
+
+
+def _tagged(master: str | None, subject: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "advisor@harbor.example"
+    message["To"] = "client@example.com"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{subject.replace(' ', '-')}@harbor.example>"
+    if master:
+        message[MASTER_HEADER] = master
+    message.set_content("Hello")
+    message.add_alternative("<p>Hello</p>", subtype="html")
+    return message
+
+
+async def test_captured_mail_is_listed_and_opened_for_its_master_only(tmp_path: Path) -> None:
+    sink = CapturingTransport(tmp_path)
+    await sink.send(_tagged("F1", "for harbor"))
+    await sink.send(_tagged("F2", "for alpine"))
+    await sink.send(_tagged(None, "set your password"))  # never listed to anyone
+    listed = captured_mail(tmp_path, "F1")
+    assert [mail.subject for mail in listed] == ["for harbor"]
+    opened = open_captured(tmp_path, "F1", listed[0].name)
+    assert opened is not None and opened["Subject"] == "for harbor"
+    assert open_captured(tmp_path, "F2", listed[0].name) is None
+    assert open_captured(tmp_path, "F1", "../../etc/passwd") is None
+    assert captured_mail(tmp_path / "missing", "F1") == []
+
+
+async def test_smtp_strips_the_master_header() -> None:
+    sent: list[EmailMessage] = []
+
+    class Recording:
+        def __enter__(self) -> Recording:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def send_message(self, message: EmailMessage) -> None:
+            sent.append(message)
+
+    transport = SmtpTransport(SmtpConfig(host="mail.example"), connect=lambda _: Recording())  # type: ignore[arg-type,return-value]
+    message = _tagged("F1", "tagged")
+    await transport.send(message)
+    assert MASTER_HEADER not in sent[0]
+    assert message[MASTER_HEADER] == "F1"  # the caller's message is left as it was

@@ -21,6 +21,7 @@ from contracts.api.invitations import InvitationStatus, token_master
 from contracts.crm import InvitationMethod, InvitationSent
 from services.contacts.domain.profile_types import meaning
 from services.runtime.errors import Conflict, Gone, Invalid
+from services.runtime.mail_headers import MASTER_HEADER
 
 SECRET_BYTES = 32
 MAX_SEND_ATTEMPTS = 5
@@ -166,6 +167,7 @@ def invitation_email(
     )
     message["Message-ID"] = f"<invitation-{invitation.id}@{domain}>"
     message["Date"] = format_datetime(now)
+    message[MASTER_HEADER] = invitation.master_account_id
     message.set_content(
         f"Dear {invitation.recipient_name},\n\n"
         f"{advisor} invites you to apply for a {meaning(invitation.account_type)} account.\n"
