@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import accounts, contacts, crm, deadletter
+from contracts import accounts, contacts, crm, deadletter, messaging, users
 from contracts.envelope import Envelope
 
 
@@ -67,6 +67,31 @@ CRM_RECORDS = Topic(
     "Groups, households, notes, tasks/workflows, calendar events and documents (whole state "
     "after each change), invitations sent, tasks coming due (reminders).",
 )
+MESSAGING = Topic(
+    "messaging.messages",
+    messaging.MessagingEnvelope,
+    "message id",
+    "Messages sent from the communication center and their deliveries' outcomes per channel.",
+)
+MESSAGING_FANOUT = Topic(
+    "messaging.fanout",
+    messaging.FanoutEnvelope,
+    "message id and chunk number",
+    "Internal to messaging: chunks of a message's recipients to deliver (the fan-out's work).",
+)
+BULLETINS = Topic(
+    "messaging.bulletins",
+    messaging.BulletinEnvelope,
+    "account number",
+    "Trading-platform bulletins for client accounts, rendered per recipient.",
+)
+USERS = Topic(
+    "gateway.users",
+    users.UserEnvelope,
+    "user id",
+    "The users of each master account (name, email, active, primacy, reminder preference): "
+    "their whole state after every change.",
+)
 DEAD_LETTERS = Topic(
     "platform.dead-letters",
     Envelope[deadletter.MessageDeadLettered],
@@ -83,5 +108,9 @@ ALL_TOPICS: tuple[Topic, ...] = (
     SECURITY_DEVICES,
     CONTACTS,
     CRM_RECORDS,
+    MESSAGING,
+    MESSAGING_FANOUT,
+    BULLETINS,
+    USERS,
     DEAD_LETTERS,
 )

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.access import ClientScope, Right
 from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.settings import GatewaySettings
-from gateway.store import sessions, two_factor, users
+from gateway.store import preferences, sessions, two_factor, users
+from gateway.users.events import announce
 from services.runtime import migrations
 from services.runtime.db import Database, UnitOfWork, ensure_database
 
@@ -47,7 +48,8 @@ async def create_user(
 ) -> bool:
     """Create the master (or update its name) and the user; False if the username exists.
     A user who is not primary holds ``rights`` over ``scope`` (none unless given: the primary
-    user grants them in the portal)."""
+    user grants them in the portal). The user is announced to the services (``UserChanged``
+    through the outbox, relayed by the running gateway), an existing one again as it is now."""
     await ensure_database(database_url)
     await migrations.upgrade("gateway", database_url)
     database: Database[UnitOfWork] = Database(database_url, pool_size=1)
@@ -59,10 +61,13 @@ async def create_user(
                 name=master_name,
                 time_zone=time_zone,
             )
-            if await users.by_username(uow.session, username) is not None:
+            existing = await users.by_username(uow.session, username)
+            if existing is not None:
+                await announce(uow, existing, email_reminders=preferences.email_reminders(
+                    existing.preferences))  # fmt: skip
                 await uow.commit()
                 return False
-            await users.add_user(
+            user_id = await users.add_user(
                 uow.session,
                 master_account_id=master_account_id,
                 username=username,
@@ -73,6 +78,9 @@ async def create_user(
                 rights=rights,
                 scope=scope,
             )
+            added = await users.by_id(uow.session, user_id)
+            assert added is not None
+            await announce(uow, added, email_reminders=False)
             await uow.commit()
         return True
     finally:

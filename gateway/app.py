@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -18,13 +20,16 @@ from gateway.clients.http import ServiceClients
 from gateway.pages.deps import ProfileForms, access_denied, login_redirect
 from gateway.security_headers import SecurityHeaders
 from gateway.settings import GatewaySettings
+from gateway.users.events import announce_everyone
 from services.runtime import migrations
 from services.runtime.broker import make_broker
+from services.runtime.cluster import cluster_id
 from services.runtime.db import Database, UnitOfWork, ensure_database
 from services.runtime.http_errors import install_error_handler
 from services.runtime.logging import configure_logging
+from services.runtime.outbox import OutboxRelay
 from services.runtime.request_guards import install_request_guards
-from services.runtime.service import freeze_startup_objects
+from services.runtime.service import freeze_startup_objects, kafka_publisher
 from services.runtime.telemetry import configure_telemetry, instrument_http
 
 API_PREFIX = "/api/v1"
@@ -43,10 +48,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await ensure_database(settings.database_url)
         await migrations.upgrade("gateway", settings.database_url)
         await broker.connect()
+        # the events the gateway publishes (users changed) go out through its outbox
+        relay = OutboxRelay(
+            database.engine, kafka_publisher(broker), wake_up=database.outbox_signal,
+            broker=partial(cluster_id, settings.kafka_bootstrap_servers),
+        )  # fmt: skip
+        relaying = asyncio.create_task(relay.run_forever(), name="outbox-relay")
+        await announce_everyone(database)
         freeze_startup_objects()
         try:
             yield
         finally:
+            relaying.cancel()
+            await asyncio.gather(relaying, return_exceptions=True)
             await clients.close()
             await broker.stop()
             await database.dispose()

@@ -134,6 +134,10 @@ class ServiceClients:
     def analytics(self) -> ServiceClient:
         return self.by_name["analytics"]
 
+    @property
+    def messaging(self) -> ServiceClient:
+        return self.by_name["messaging"]
+
     async def close(self) -> None:
         for client in self.by_name.values():
             await client.close()

@@ -31,7 +31,7 @@ AREAS: tuple[Area, ...] = (
     Area("contacts", "Contacts", "/contacts", "C1–C11", "Prospects and clients.", ready=True, rights=CRM),
     Area("calendar", "Calendar", "/calendar", "C7", "Events with your contacts, by month or day.", ready=True, rights=CRM),
     Area("groups", "Groups & households", "/groups", "C10", "Public and private groups; households.", ready=True, rights=CRM),
-    Area("messages", "Communication center", "/areas/messages", "M1–M8", "Compose, send and track messages to clients.", rights=(Right.COMMUNICATION_CENTER,)),
+    Area("messages", "Communication center", "/messages", "M1–M8", "Compose, send and track messages to clients.", ready=True, rights=(Right.COMMUNICATION_CENTER,)),
     Area("staging", "Message staging", "/areas/staging", "S1–S5", "Review broker messages before they reach clients.", rights=(Right.MESSAGE_STAGING,)),
     Area("linkage", "Account linkage", "/areas/linkage", "L1–L3", "Link a client's accounts under one username.", rights=(Right.ACCOUNT_LINKAGE,)),
     Area("devices", "Security devices", "/areas/devices", "L4", "Replace, activate and track security devices.", rights=(Right.ACCOUNT_LINKAGE,)),

@@ -1,5 +1,5 @@
 """Pages: the user's settings (two-factor authentication and its recovery codes, their
-sessions)."""
+sessions, task reminders by email)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from gateway.deps import DatabaseDep, SettingsDep
 from gateway.pages.deps import PageUser, checked_form
 from gateway.pages.rendering import render
 from gateway.settings import GatewaySettings
+from gateway.store import preferences
 from gateway.store.users import User
+from gateway.users.events import set_email_reminders
 from services.runtime.db import Database
 
 router = APIRouter(include_in_schema=False, dependencies=[needs_login()])
@@ -29,6 +31,8 @@ DONE = {
     "enabled": "Two-factor authentication is on. You will be asked for a code when you log in.",
     "disabled": "Two-factor authentication is off.",
     "session-ended": "The session has ended: its device must log in again.",
+    "reminders-on": "Your task reminders will be emailed to you as well.",
+    "reminders-off": "Your task reminders will appear in your Message Center only.",
 }
 CODES_SHOWN = {
     "enabled": DONE["enabled"] + " Save your recovery codes now.",
@@ -89,6 +93,18 @@ async def disable(
 ) -> Response:
     change = two_factor.disable
     return await _with_code(request, user, database, settings, code, change, "disabled")
+
+
+@router.post("/settings/reminders", dependencies=[Depends(checked_form)])
+async def save_reminders(
+    user: PageUser, database: DatabaseDep, email_reminders: Annotated[str, Form(max_length=8)] = ""
+) -> Response:
+    """X3: "Email me my task reminders" (an unchecked box sends nothing: off)."""
+    on = email_reminders == "on"
+    async with database.transaction() as uow:
+        await set_email_reminders(uow, user, email=on)
+    done = "reminders-on" if on else "reminders-off"
+    return RedirectResponse(f"/settings?done={done}#reminders-heading", status_code=303)
 
 
 @router.post("/settings/sessions/{session_id}/end", dependencies=[Depends(checked_form)])
@@ -152,7 +168,7 @@ async def _settings_view(
         request, "settings.html", user=user, active="settings", status_code=status_code,
         setup=two_factor.setup_of(user), notice=notice, error=error,
         recovery_codes=recovery_codes, sessions=await own_sessions(database, user),
-        current_session=current,
+        current_session=current, email_reminders=preferences.email_reminders(user.preferences),
     )  # fmt: skip
     response.headers["Cache-Control"] = "no-store"  # the page may show a secret or codes
     return response

@@ -13,6 +13,7 @@ from contracts.api.contacts import TABLE_COLUMNS, ContactsTableLayout
 from gateway.store.tables import users
 
 CONTACTS_TABLE = "contacts_table"
+EMAIL_REMINDERS = "email_reminders"  # X3: task reminders by email too (messaging reads it)
 
 
 async def put(session: AsyncSession, user_id: UUID, key: str, value: Any) -> None:
@@ -33,3 +34,8 @@ def contacts_table_layout(preferences: dict[str, Any]) -> ContactsTableLayout:
         return ContactsTableLayout()
     known = [column for column in dict.fromkeys(columns) if column in TABLE_COLUMNS]
     return ContactsTableLayout(columns=known) if known else ContactsTableLayout()
+
+
+def email_reminders(preferences: dict[str, Any]) -> bool:
+    """Whether the user wants their task reminders by email as well (off unless chosen)."""
+    return preferences.get(EMAIL_REMINDERS) is True

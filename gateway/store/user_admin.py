@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope, Right
-from gateway.store import audit, sessions
+from gateway.store import audit, preferences, sessions
 from gateway.store.tables import password_links, recovery_codes, users
 from gateway.store.users import rights_of
 
@@ -36,6 +36,7 @@ class ManagedUser:
     created_at: datetime
     deactivated_at: datetime | None
     password_link_expires_at: datetime | None
+    email_reminders: bool = False
 
 
 def stored_rights(rights: frozenset[Right]) -> list[str]:
@@ -79,6 +80,7 @@ def _managed(row: Any) -> ManagedUser:
         created_at=row.created_at,
         deactivated_at=row.deactivated_at,
         password_link_expires_at=row.password_link_expires_at,
+        email_reminders=preferences.email_reminders(row.preferences or {}),
     )
 
 

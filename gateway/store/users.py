@@ -118,6 +118,11 @@ async def by_id(session: AsyncSession | AsyncConnection, user_id: UUID) -> User 
     return to_user(row) if row else None
 
 
+async def all_users(session: AsyncSession) -> list[User]:
+    """Every user of every master (for announcing them all; a deployment has a few hundred)."""
+    return [to_user(row) for row in await session.execute(select(users).order_by(users.c.id))]
+
+
 async def update_user(session: AsyncSession, user_id: UUID, **values: Any) -> None:
     await session.execute(users.update().where(users.c.id == user_id).values(**values))
 

@@ -29,7 +29,8 @@ from gateway.refusals import invalid
 from gateway.store.audit import AuditAction
 from gateway.store.user_admin import ManagedUser, UserAdminStore, stored_rights, stored_scope
 from gateway.store.users import User
-from services.runtime.db import Database
+from gateway.users.events import announce
+from services.runtime.db import Database, EventPublisher
 
 LINK_VALID = timedelta(hours=72)
 
@@ -62,16 +63,24 @@ class UserStore(Protocol):
 
 @dataclass
 class UsersWork:
-    """One transaction of user administration."""
+    """One transaction of user administration; a change of what the services know of a user
+    (name, email, activity, primacy) is announced through ``events`` (the outbox)."""
 
     users: UserStore
+    events: EventPublisher | None = None
+
+
+async def _announce(work: UsersWork, user: ManagedUser) -> ManagedUser:
+    if work.events is not None:
+        await announce(work.events, user, email_reminders=user.email_reminders)
+    return user
 
 
 @asynccontextmanager
 async def transaction(database: Database) -> AsyncIterator[UsersWork]:
     """Commits when the block ends without an error; rolls back otherwise."""
     async with database.transaction() as uow:
-        yield UsersWork(UserAdminStore(uow.session))
+        yield UsersWork(UserAdminStore(uow.session), uow)
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,7 @@ async def add_user(
     added = await get_user(work, actor, user_id)
     await _audit(work, actor, AuditAction.USER_ADDED, added, email=added.email,
                  rights=stored_rights(added.rights), scope=stored_scope(added.scope))  # fmt: skip
+    await _announce(work, added)
     return await _issue_link(work, added, "invitation", now)
 
 
@@ -216,7 +226,7 @@ async def change_details(
     await work.users.change(user.id, **values)
     await _audit(work, actor, AuditAction.USER_CHANGED, user,
                  old={name: getattr(user, name) for name in values}, new=values)  # fmt: skip
-    return await get_user(work, actor, user_id)
+    return await _announce(work, await get_user(work, actor, user_id))
 
 
 async def change_access(
@@ -272,7 +282,7 @@ async def deactivate(work: UsersWork, actor: Actor, user_id: UUID) -> ManagedUse
     ended = await work.users.end_sessions(user.id)
     await work.users.expire_password_links(user.id)
     await _audit(work, actor, AuditAction.USER_DEACTIVATED, user, sessions_ended=ended)
-    return await get_user(work, actor, user_id)
+    return await _announce(work, await get_user(work, actor, user_id))
 
 
 async def reactivate(work: UsersWork, actor: Actor, user_id: UUID) -> ManagedUser:
@@ -281,7 +291,7 @@ async def reactivate(work: UsersWork, actor: Actor, user_id: UUID) -> ManagedUse
         return user
     await work.users.change(user.id, active=True, deactivated_at=None)
     await _audit(work, actor, AuditAction.USER_REACTIVATED, user)
-    return await get_user(work, actor, user_id)
+    return await _announce(work, await get_user(work, actor, user_id))
 
 
 async def reset_two_factor(work: UsersWork, actor: Actor, user_id: UUID) -> ManagedUser:
@@ -313,7 +323,7 @@ async def change_primacy(
         _keep_a_primary(primaries, actor, user, "remove the primacy of")
     await work.users.change(user.id, is_primary=is_primary)
     await _audit(work, actor, AuditAction.PRIMACY_CHANGED, user, is_primary=is_primary)
-    return await get_user(work, actor, user_id)
+    return await _announce(work, await get_user(work, actor, user_id))
 
 
 async def link_holder(work: UsersWork, token: str) -> str:

@@ -2,6 +2,44 @@
 
 from __future__ import annotations
 
+from contracts.contacts import (
+    ContactChanged,
+    ContactClosed,
+    ContactCreated,
+    ContactRemoved,
+    ContactReopened,
+)
+from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
+from contracts.messaging import DeliveryBatch
+from contracts.users import UserChanged
+from services.messaging.service_layer.directory import (
+    apply_contact_states,
+    apply_group_changes,
+    apply_household_changes,
+    apply_user_changes,
+)
+from services.messaging.service_layer.fanout import apply_delivery_batches
+from services.messaging.service_layer.notices import apply_tasks_due
 from services.runtime.consumers import HandlerTable
 
-HANDLERS: HandlerTable = {}
+CONTACT_HANDLERS: HandlerTable = {
+    ContactCreated: apply_contact_states,  # the clients recipients are chosen from
+    ContactChanged: apply_contact_states,
+    ContactClosed: apply_contact_states,
+    ContactReopened: apply_contact_states,
+    ContactRemoved: apply_contact_states,
+}
+
+CRM_HANDLERS: HandlerTable = {
+    GroupChanged: apply_group_changes,  # recipients by group; client scopes naming groups
+    HouseholdChanged: apply_household_changes,  # X4: once per household
+    TaskDue: apply_tasks_due,  # X3: reminders in the user's Message Center (and email)
+}
+
+USER_HANDLERS: HandlerTable = {
+    UserChanged: apply_user_changes,  # signatures, reply-to, reminder emails
+}
+
+FANOUT_HANDLERS: HandlerTable = {
+    DeliveryBatch: apply_delivery_batches,  # a chunk of recipients -> one delivery per channel
+}

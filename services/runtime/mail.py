@@ -148,13 +148,20 @@ def classify(error: BaseException) -> MailError:
 
 
 class CapturingTransport:
-    """Keeps every message in memory and, given a directory, writes each as ``<n>-<id>.eml``."""
+    """Keeps every message in memory and, given a directory, writes each as ``<n>-<id>.eml``.
+
+    A message sent again with the same Message-ID (a retry after a crash between sending and
+    recording it) replaces its file: the sink holds each message once, as a mail system that
+    drops duplicate Message-IDs would."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
         self.messages: deque[EmailMessage] = deque(maxlen=KEPT_IN_MEMORY)
+        self._files: dict[str, Path] = {}
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
+            for path in directory.glob("*.eml"):
+                self._files.setdefault(path.name.split("-", 1)[-1], path)
 
     async def send(self, message: EmailMessage) -> None:
         self.messages.append(message)
@@ -166,11 +173,17 @@ class CapturingTransport:
         assert self.directory is not None
         name = _UNSAFE_FILE_CHARS.sub("_", message.get("Message-ID", "").strip("<>"))[:120]
         data = message.as_bytes(policy=policy.SMTP)
+        key = f"{name}.eml"
+        target = self._files.get(key) if name else None
+        if target is None:
+            target = self.directory / f"{time.time_ns()}-{name or 'message'}.eml"
+            if name:
+                self._files[key] = target
         # written whole then renamed: a reader never sees half a message
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.replace(temporary, self.directory / f"{time.time_ns()}-{name or 'message'}.eml")
+        os.replace(temporary, target)
 
 
 @dataclass(frozen=True)

@@ -306,7 +306,89 @@ def application(page: Page, book: Book) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("account application")
 
 
-AREAS = ("messages", "staging", "linkage", "devices", "transactions", "tools", "fees")
+_SENT: dict[str, str] = {}
+
+
+def _first_recipient(page: Page) -> dict[str, Any]:
+    """An open client account the master may message (once the messaging service knows it)."""
+    for _ in range(90):
+        found = page.request.get("/api/v1/recipients?page_size=1").json()["items"]
+        if found:
+            return dict(found[0])
+        page.wait_for_timeout(1000)
+    raise AssertionError("the messaging service knows no open client of the master")
+
+
+def _sent_message(page: Page) -> dict[str, str]:
+    """A message of the master's to one of its clients on every channel (sent once per run)."""
+    if not _SENT:
+        csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "portal_csrf")
+        headers = {"x-csrf-token": csrf}
+        recipient = _first_recipient(page)
+        sent = page.request.post(
+            "/api/v1/messages",
+            data={"subject": "Accessible letter", "body": "<p>Dear {{ first_name }}</p>",
+                  "channels": ["W", "E", "B"],
+                  "recipients": {"account_numbers": [recipient["account_number"]]}},
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )  # fmt: skip
+        assert sent.status == 202, sent.text()
+        _SENT.update(message=str(sent.json()["id"]), contact=str(recipient["contact_id"]))
+    return _SENT
+
+
+def a_sent_message(page: Page, _: Book) -> None:
+    page.goto(f"/messages/sent/{_sent_message(page)['message']}")
+    expect(page.get_by_role("heading", name="Accessible letter")).to_be_visible()
+
+
+def a_rendered_message(page: Page, _: Book) -> None:
+    a_sent_message(page, _)
+    page.get_by_role("link", name=re.compile("^View as .*Email")).first.click()
+    expect(page.get_by_role("heading", name="As the recipient got it")).to_be_visible()
+
+
+def a_client_message(page: Page, _: Book) -> None:
+    sent = _sent_message(page)
+    page.goto(f"/contacts/{sent['contact']}/message-center")
+    page.get_by_role("button", name="Accessible letter").first.click()
+    expect(page.locator("iframe.mail-body")).to_be_visible()
+
+
+def a_message_with_recipients(page: Page, _: Book) -> None:
+    number = _first_recipient(page)["account_number"]
+    page.goto("/messages/compose")
+    form = page.get_by_role("form", name="Compose")
+    form.get_by_role("searchbox", name="Find client accounts").fill(number)
+    form.get_by_role("button", name="Find").click()
+    page.get_by_role("list", name="Accounts found").get_by_role("checkbox").first.check()
+    page.get_by_role("button", name="Show who it reaches").click()
+    expect(page.locator("[data-recipient-count]")).to_be_visible()
+
+
+def _new_template(page: Page, body: str) -> None:
+    page.goto("/messages/templates/new")
+    form = page.get_by_role("form", name="New template")
+    form.get_by_label("Name").fill(f"Accessible {uuid.uuid4().hex[:6]}")
+    form.get_by_label("Subject").fill("Hello {{ first_name }}")
+    form.get_by_label("Body").fill(body)
+
+
+def a_template_previewed(page: Page, _: Book) -> None:
+    _new_template(page, "<p>Dear {{ client_name }}</p>")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_role("status")).to_contain_text("Template saved")
+    page.get_by_role("button", name="Check and preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+
+
+def a_template_refused(page: Page, _: Book) -> None:
+    _new_template(page, "{{ client_name.__class__ }}")
+    page.get_by_role("button", name="Check and preview").click()
+    expect(page.locator("#body-error")).to_be_visible()
+
+
+AREAS = ("staging", "linkage", "devices", "transactions", "tools", "fees")
 ADVISOR_PAGES: dict[str, Visit] = {
     "dashboard": Visit("/dashboard"),
     "contacts": Visit("/contacts"),
@@ -351,6 +433,24 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "audit-log": Visit("/settings/audit-log"),
     "captured-mail": Visit("/messages/mail"),
     "captured-message": Visit("/messages/mail/{name}", a_captured_message),
+    "messages": Visit("/messages"),
+    "message-compose": Visit("/messages/compose"),
+    "message-compose-recipients": Visit("/messages/compose", a_message_with_recipients),
+    "messages-sent": Visit("/messages/sent"),
+    "message-sent": Visit("/messages/sent/{message}", a_sent_message),
+    "message-rendered": Visit(
+        "/messages/sent/{message}/recipients/{contact}/E", a_rendered_message
+    ),
+    "message-templates": Visit("/messages/templates"),
+    "message-template-new": Visit("/messages/templates/new"),
+    "message-template-refused": Visit("/messages/templates/new", a_template_refused),
+    "message-template": Visit("/messages/templates/{template}", a_template_previewed),
+    "message-branding": Visit("/messages/branding"),
+    "notices": Visit("/messages/notices"),
+    "contact-message-center": Visit("/contacts/{client}/message-center"),
+    "contact-message-center-item": Visit(
+        "/contacts/{client}/message-center/{message}", a_client_message
+    ),
     **{f"area-{area}": Visit(f"/areas/{area}") for area in AREAS},
 }
 VISITOR_PAGES: dict[str, Visit] = {
@@ -364,7 +464,9 @@ VISITOR_PAGES: dict[str, Visit] = {
     "set-password-invalid-link": Visit("/set-password/not-a-token", status=404),
 }
 NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{document_id}/download",
-             "/messages/mail/{name}/body"}  # fmt: skip
+             "/messages/mail/{name}/body",
+             "/messages/sent/{message_id:uuid}/recipients/{contact_id:uuid}/{channel}/body",
+             "/contacts/{contact_id:uuid}/message-center/{message_id:uuid}/body"}  # fmt: skip
 """redirects and files"""
 
 # Opened <details> (menus, forms behind a button) are checked too, laid out in the flow so that

@@ -197,3 +197,10 @@ async def test_smtp_strips_the_master_header() -> None:
     await transport.send(message)
     assert MASTER_HEADER not in sent[0]
     assert message[MASTER_HEADER] == "F1"  # the caller's message is left as it was
+
+
+async def test_a_message_sent_again_replaces_its_captured_file(tmp_path: Path) -> None:
+    await CapturingTransport(tmp_path).send(_tagged("F1", "once only"))
+    await CapturingTransport(tmp_path).send(_tagged("F1", "once only"))  # after a restart
+    await CapturingTransport(tmp_path).send(_tagged("F1", "another"))
+    assert len(captured_mail(tmp_path, "F1")) == 2

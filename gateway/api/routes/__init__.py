@@ -9,6 +9,9 @@ from gateway.api.routes import (
     imports,
     invitations,
     merge,
+    message_templates,
+    messages,
+    notices,
     preferences,
     records,
     security,
@@ -18,4 +21,4 @@ from gateway.api.routes import (
 # fixed paths (/contacts/import..., /contacts/duplicates, /contacts/merge,
 # /contacts/pending-tasks) before /contacts/{id}
 API_ROUTERS = (auth, security, imports, merge, invitations, contacts, records, groups, dashboard,
-               preferences, users, audit)  # fmt: skip
+               preferences, users, audit, message_templates, messages, notices)  # fmt: skip

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.api.contacts import ContactsTableLayout
+from contracts.api.notices import ReminderPreferences
 from gateway.auth.deps import CurrentUser
 from gateway.auth.rights import needs_login
 from gateway.deps import DatabaseDep
 from gateway.store import preferences
+from gateway.users.events import set_email_reminders
 
 router = APIRouter(prefix="/preferences", tags=["preferences"], dependencies=[needs_login()])
 
@@ -29,3 +31,18 @@ async def put_contacts_table(
         )
         await uow.commit()
     return layout
+
+
+@router.get("/reminders")
+async def get_reminders(user: CurrentUser) -> ReminderPreferences:
+    """Whether the user's task reminders are emailed to them too (X3)."""
+    return ReminderPreferences(email=preferences.email_reminders(user.preferences))
+
+
+@router.put("/reminders")
+async def put_reminders(
+    choice: ReminderPreferences, user: CurrentUser, database: DatabaseDep
+) -> ReminderPreferences:
+    async with database.transaction() as uow:
+        await set_email_reminders(uow, user, email=choice.email)
+    return choice

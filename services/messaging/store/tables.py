@@ -104,7 +104,7 @@ master_users = Table(
     Column("email", String(320)),
     Column("active", Boolean, nullable=False),
     Column("email_reminders", Boolean, nullable=False, server_default="false"),
-    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),  # the latest event's wins
 )
 
 # --- templates and branding -----------------------------------------------------------------
@@ -230,6 +230,10 @@ user_notices = Table(
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("read_at", DateTime(timezone=True)),
+    # X3: the address a reminder is emailed to (none: not emailed), sent after the commit
+    Column("email_to", String(320)),
+    Column("emailed_at", DateTime(timezone=True)),
+    Column("email_attempts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("user_id", "kind", "source_id"),
     Index("ix_user_notices_user", "user_id", "created_at"),
 )

@@ -162,7 +162,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("email_reminders", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_master_users")),
     )
     op.create_index(
@@ -247,6 +247,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("email_to", sa.String(length=320), nullable=True),
+        sa.Column("emailed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("email_attempts", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_notices")),
         sa.UniqueConstraint("user_id", "kind", "source_id", name=op.f("uq_user_notices_user_id")),
     )

@@ -1,0 +1,110 @@
+"""Events of the communication center (services/messaging).
+
+- ``messaging.message_sent``: a message was accepted for delivery (public, on ``MESSAGING``);
+- ``messaging.delivery_changed``: deliveries of one message on one channel reached a status
+  other systems may follow (public, on ``MESSAGING``). Batched: one event names every recipient
+  of a fan-out chunk that took the status together (an email's outcome names one);
+- ``messaging.delivery_batch``: the internal fan-out unit, one chunk of a message's recipients
+  (on ``MESSAGING_FANOUT``, keyed by message id and chunk number so chunks spread over
+  partitions and replicas);
+- ``messaging.bulletin``: a trading-platform bulletin for one account (on ``BULLETINS``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.accounts import Channel
+from contracts.envelope import Envelope, Event
+
+FANOUT_CHUNK_MAX = 1000
+"""Recipients in one ``messaging.delivery_batch`` at most (the sender uses 500)."""
+
+
+class MessageOrigin(StrEnum):
+    COMPOSED = "composed"  # by a user of the master (the communication center)
+    BROKER = "broker"  # a broker-originated message delivered on the master's behalf
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"  # email: waiting for (another) attempt
+    SENT = "sent"  # email handed to the mail server; bulletin published
+    DELIVERED = "delivered"  # in the client's Message Center
+    FAILED = "failed"  # given up, with the reason
+    BOUNCED = "bounced"  # reported back by the mail system after sending
+
+
+TERMINAL_STATUSES = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.BOUNCED}
+)
+
+
+class MessageSent(Event):
+    """A message was accepted: its recipients are frozen and its fan-out is on its way."""
+
+    type: Literal["messaging.message_sent"] = "messaging.message_sent"
+    message_id: UUID
+    master_account_id: str = Field(max_length=32)
+    subject: str = Field(max_length=300)
+    channels: list[Channel] = Field(min_length=1, max_length=3)
+    recipient_count: int = Field(ge=0)
+    origin: MessageOrigin = MessageOrigin.COMPOSED
+    sent_by_user_id: str | None = Field(default=None, max_length=64)
+    resend_of: UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.message_id)
+
+
+class DeliveryChanged(Event):
+    """Deliveries of one message on one channel took ``status`` (published for statuses other
+    systems may follow: Message Center delivered, bulletin sent, email sent or failed)."""
+
+    type: Literal["messaging.delivery_changed"] = "messaging.delivery_changed"
+    message_id: UUID
+    contact_ids: list[UUID] = Field(min_length=1, max_length=FANOUT_CHUNK_MAX)
+    channel: Channel
+    status: DeliveryStatus
+    reason: str | None = Field(default=None, max_length=500)
+    attempt: int = Field(default=1, ge=0)
+
+    def partition_key(self) -> str:
+        return str(self.message_id)
+
+
+class DeliveryBatch(Event):
+    """One chunk of a message's recipients to deliver on every channel of the message."""
+
+    type: Literal["messaging.delivery_batch"] = "messaging.delivery_batch"
+    message_id: UUID
+    master_account_id: str = Field(max_length=32)
+    chunk: int = Field(ge=0)
+    contact_ids: list[UUID] = Field(min_length=1, max_length=FANOUT_CHUNK_MAX)
+
+    def partition_key(self) -> str:
+        return f"{self.message_id}/{self.chunk}"
+
+
+class BulletinPosted(Event):
+    """A trading-platform bulletin for one client account (plain text)."""
+
+    type: Literal["messaging.bulletin"] = "messaging.bulletin"
+    master_account_id: str = Field(max_length=32)
+    message_id: UUID
+    account_number: str | None = Field(default=None, max_length=32)
+    contact_id: UUID
+    subject: str = Field(max_length=300)
+    text: str
+
+    def partition_key(self) -> str:
+        return self.account_number or str(self.contact_id)
+
+
+MessagingEvent = Annotated[MessageSent | DeliveryChanged, Field(discriminator="type")]
+MessagingEnvelope = Envelope[MessagingEvent]
+FanoutEnvelope = Envelope[DeliveryBatch]
+BulletinEnvelope = Envelope[BulletinPosted]

@@ -1,0 +1,88 @@
+"""Pages: a client's Message Center, as a tab of the contact record — what was delivered to
+them, read or unread; opening a message marks it read. Its HTML is served apart, into a
+sandboxed frame."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from contracts.access import Right
+from contracts.api.messages import InboxItem
+from gateway.auth.rights import needs
+from gateway.clients import contacts, messaging
+from gateway.clients.http import ServiceClients
+from gateway.deps import ClientsDep
+from gateway.pages.deps import MasterClock, PageUser, checked_form
+from gateway.pages.message_templates import framed_html
+from gateway.pages.rendering import render
+from gateway.store.users import User
+
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER)])
+
+PAGES_SEARCHED = 20
+"""How many pages of the inbox are read to find one message (newest first)."""
+
+
+async def _item(
+    clients: ServiceClients, user: User, contact_id: UUID, message_id: UUID
+) -> InboxItem:
+    for page in range(1, PAGES_SEARCHED + 1):
+        inbox = await messaging.client_inbox(clients, user, contact_id, page=page)
+        found = next((item for item in inbox.items if item.message_id == message_id), None)
+        if found is not None:
+            return found
+        if page * inbox.page_size >= inbox.total:
+            break
+    raise HTTPException(404, "no such message in this client's Message Center")
+
+
+@router.get("/contacts/{contact_id:uuid}/message-center")
+async def message_center_page(
+    request: Request, contact_id: UUID, user: PageUser, clock: MasterClock, clients: ClientsDep
+) -> Response:
+    try:
+        page = max(1, min(int(request.query_params.get("page", "1")), 100_000))
+    except ValueError:
+        page = 1
+    contact = await contacts.get_contact(clients, user, contact_id)
+    inbox = await messaging.client_inbox(clients, user, contact_id, page=page)
+    return render(request, "message_center.html", user=user, active="contacts", contact=contact,
+                  tab="message-center", inbox=inbox, clock=clock,
+                  pages=max(1, -(-inbox.total // inbox.page_size)))  # fmt: skip
+
+
+@router.post(
+    "/contacts/{contact_id:uuid}/message-center/{message_id:uuid}/read",
+    dependencies=[Depends(checked_form)],
+)
+async def open_message(
+    contact_id: UUID, message_id: UUID, user: PageUser, clients: ClientsDep
+) -> Response:
+    """Opening a message marks it read (as the client reading it would)."""
+    await messaging.mark_inbox_read(clients, user, contact_id, message_id)
+    return RedirectResponse(f"/contacts/{contact_id}/message-center/{message_id}", status_code=303)
+
+
+@router.get("/contacts/{contact_id:uuid}/message-center/{message_id:uuid}")
+async def message_page(
+    request: Request,
+    contact_id: UUID,
+    message_id: UUID,
+    user: PageUser,
+    clock: MasterClock,
+    clients: ClientsDep,
+) -> Response:
+    contact = await contacts.get_contact(clients, user, contact_id)
+    item = await _item(clients, user, contact_id, message_id)
+    return render(request, "message_center_item.html", user=user, active="contacts",
+                  contact=contact, tab="message-center", item=item, clock=clock)  # fmt: skip
+
+
+@router.get("/contacts/{contact_id:uuid}/message-center/{message_id:uuid}/body")
+async def message_body(
+    contact_id: UUID, message_id: UUID, user: PageUser, clients: ClientsDep
+) -> Response:
+    return framed_html((await _item(clients, user, contact_id, message_id)).html)
