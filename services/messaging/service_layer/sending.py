@@ -72,11 +72,22 @@ async def send_message(
         created_by_user_id=caller.user_id,
     )  # fmt: skip
     compile_message(composition_of(message))  # a template the rules refuse: 422, nothing sent
+    await _check_reply_to(uow, master, message.reply_to)
     resolved = await resolve_recipients(uow, caller, command.recipients)
     if not resolved:
         raise Invalid("the selection names no open client account", field="recipients")
     frozen = [freeze(r, master_name=master, now=now) for r in resolved]
     return await _record_and_publish(uow, message, frozen)
+
+
+async def _check_reply_to(uow: MessagingUnitOfWork, master: str, reply_to: str | None) -> None:
+    """Replies go only to the address of one of the master's active users (M4)."""
+    if reply_to is None:
+        return
+    addresses = {(user.email or "").lower() for user in await uow.master_users.active(master)}
+    if reply_to.lower() not in addresses:
+        raise Invalid("the reply-to address must be one of your firm's active users'",
+                      field="reply_to")  # fmt: skip
 
 
 async def resend_message(

@@ -15,6 +15,7 @@ from contracts.messaging import DeliveryStatus
 from services.messaging.domain.messages import EmailDelivery, FrozenRecipient, Message, NewDelivery
 from services.messaging.service_layer.unit_of_work import MessagingUnitOfWork
 from services.runtime.consumers import Delivery
+from tests.unit.messaging.fakes_directory import InMemoryUsers
 
 
 @dataclass
@@ -188,6 +189,7 @@ class FakeMessagingUnitOfWork:
     messages: FakeMessages = field(default_factory=FakeMessages)
     deliveries: FakeDeliveries = field(default_factory=FakeDeliveries)
     inbox: FakeInbox = field(default_factory=FakeInbox)
+    master_users: InMemoryUsers = field(default_factory=InMemoryUsers)
     published: list[tuple[str, Event]] = field(default_factory=list)
 
     async def publish(

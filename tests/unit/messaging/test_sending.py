@@ -22,7 +22,7 @@ from contracts.messaging import (
     DeliveryStatus,
     MessageSent,
 )
-from services.messaging.domain.recipients import Recipient
+from services.messaging.domain.recipients import MasterUser, Recipient
 from services.messaging.domain.templates import TemplateRefused
 from services.messaging.service_layer import sending
 from services.messaging.service_layer.email_delivery import send_due_emails
@@ -30,6 +30,7 @@ from services.messaging.service_layer.fanout import apply_delivery_batches
 from services.runtime.caller import Caller
 from services.runtime.clock import FrozenClock
 from services.runtime.consumers import Delivery
+from services.runtime.errors import Invalid
 from services.runtime.mail import MailError
 from tests.unit.messaging.fakes_messages import FakeMessagingUnitOfWork
 
@@ -110,6 +111,24 @@ async def test_recipients_are_frozen_and_fanned_out_in_chunks_of_500(
     assert len(frozen) == 1201 and frozen[0].variables["client_name"].startswith("First")
     [announced] = uow.events(MessageSent)
     assert announced.recipient_count == 1201 and announced.channels == list(message.channels)
+
+
+async def test_replies_go_only_to_an_active_user_of_the_master(book: list[Recipient]) -> None:
+    uow = FakeMessagingUnitOfWork()
+    await uow.master_users.upsert([
+        MasterUser("u1", MASTER, "Ada Advisor", "ada@harbor.example", True, False, NOW),
+        MasterUser("u2", MASTER, "Gone Advisor", "gone@harbor.example", False, False, NOW),
+    ])  # fmt: skip
+    for refused in ("someone@elsewhere.example", "gone@harbor.example"):
+        with pytest.raises(Invalid):
+            await sending.send_message(uow.as_uow(), CALLER,
+                                       command().model_copy(update={"reply_to": refused}),
+                                       idempotency_key=refused, now=NOW)  # fmt: skip
+    assert uow.published == []
+    sent, _ = await sending.send_message(uow.as_uow(), CALLER,
+                                         command().model_copy(update={"reply_to": "Ada@harbor.example"}),
+                                         idempotency_key="ok", now=NOW)  # fmt: skip
+    assert sent.reply_to == "Ada@harbor.example"
 
 
 async def test_a_refused_template_sends_nothing(book: list[Recipient]) -> None:
