@@ -4,6 +4,9 @@
 - ``messaging.delivery_changed``: deliveries of one message on one channel reached a status
   other systems may follow (public, on ``MESSAGING``). Batched: one event names every recipient
   of a fan-out chunk that took the status together (an email's outcome names one);
+- ``messaging.broker_inquiry_created`` / ``messaging.broker_message_deleted``: a master asked
+  the broker about one of its Sent By Broker copies, or deleted its copy (public, on
+  ``MESSAGING``);
 - ``messaging.delivery_batch``: the internal fan-out unit, one chunk of a message's recipients
   (on ``MESSAGING_FANOUT``, keyed by message id and chunk number so chunks spread over
   partitions and replicas);
@@ -104,7 +107,36 @@ class BulletinPosted(Event):
         return self.account_number or str(self.contact_id)
 
 
-MessagingEvent = Annotated[MessageSent | DeliveryChanged, Field(discriminator="type")]
+class BrokerInquiryCreated(Event):
+    """A master user submitted an inquiry about a broker message (for the broker to answer)."""
+
+    type: Literal["messaging.broker_inquiry_created"] = "messaging.broker_inquiry_created"
+    inquiry_id: UUID
+    broker_message_id: str = Field(max_length=64)
+    master_account_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=64)
+    text: str = Field(max_length=2000)
+
+    def partition_key(self) -> str:
+        return self.broker_message_id
+
+
+class BrokerMessageDeleted(Event):
+    """A master deleted its copy of a broker message (hidden from its lists from now on)."""
+
+    type: Literal["messaging.broker_message_deleted"] = "messaging.broker_message_deleted"
+    broker_message_id: str = Field(max_length=64)
+    master_account_id: str = Field(max_length=32)
+    deleted_by_user_id: str = Field(max_length=64)
+
+    def partition_key(self) -> str:
+        return self.broker_message_id
+
+
+MessagingEvent = Annotated[
+    MessageSent | DeliveryChanged | BrokerInquiryCreated | BrokerMessageDeleted,
+    Field(discriminator="type"),
+]
 MessagingEnvelope = Envelope[MessagingEvent]
 FanoutEnvelope = Envelope[DeliveryBatch]
 BulletinEnvelope = Envelope[BulletinPosted]

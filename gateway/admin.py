@@ -41,7 +41,7 @@ async def create_user(
     display_name: str,
     password: str,
     is_primary: bool = True,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     email: str | None = None,
     rights: frozenset[Right] = frozenset(),
     scope: ClientScope | None = None,
@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     create = commands.add_parser("create-user", help="create a master account's user")
     create.add_argument("--master", required=True)
     create.add_argument("--master-name", required=True)
-    create.add_argument("--time-zone", default="UTC")
+    create.add_argument(
+        "--time-zone", help="the master's zone (UTC for a new master; kept if omitted)"
+    )
     create.add_argument("--username", required=True)
     create.add_argument("--display-name")
     create.add_argument("--email")

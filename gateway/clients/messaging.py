@@ -5,11 +5,20 @@ Center, and the signed-in user's own notices (X3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 from uuid import UUID
 
 from pydantic import TypeAdapter
 
 from contracts.accounts import Channel
+from contracts.api.broker_messages import (
+    BrokerMessageDetail,
+    BrokerMessagePage,
+    BrokerRendered,
+    EmailedDetails,
+    InquiryCreate,
+    InquiryOut,
+)
 from contracts.api.message_templates import (
     BrandingOut,
     BrandingUpdate,
@@ -41,6 +50,7 @@ from gateway.clients.http import Download, NamedFile, ServiceClients, multipart
 from gateway.store.users import User
 
 GROUPS = TypeAdapter(list[RecipientGroupOut])
+INQUIRIES = TypeAdapter(list[InquiryOut])
 SIGNATURES = TypeAdapter(list[SignatureOption])
 
 
@@ -186,6 +196,66 @@ async def resend_message(
 async def export_message(clients: ServiceClients, user: User, message_id: UUID) -> Download:
     """Every delivery of the message as CSV."""
     return await clients.messaging.download(f"/messages/{message_id}/export.csv", user)
+
+
+# Sent By Broker (M7)
+
+
+def _broker(message_id: str) -> str:
+    return f"/broker-messages/{quote(message_id, safe='')}"
+
+
+async def list_broker_messages(
+    clients: ServiceClients, user: User, *, page: int = 1
+) -> BrokerMessagePage:
+    """The master's copies of broker messages about its clients, newest first."""
+    found = await clients.messaging.json("GET", "/broker-messages", user, params={"page": page})
+    return BrokerMessagePage.model_validate(found)
+
+
+async def get_broker_message(
+    clients: ServiceClients, user: User, message_id: str
+) -> BrokerMessageDetail:
+    """A copy's template, variables and recipient accounts (those in the user's scope)."""
+    found = await clients.messaging.json("GET", _broker(message_id), user)
+    return BrokerMessageDetail.model_validate(found)
+
+
+async def broker_rendered(
+    clients: ServiceClients, user: User, message_id: str, account_number: str, channel: Channel
+) -> BrokerRendered:
+    """The broker message as one recipient account receives it on ``channel``."""
+    path = f"{_broker(message_id)}/recipients/{quote(account_number, safe='')}/rendered"
+    found = await clients.messaging.json("GET", path, user, params={"channel": channel.value})
+    return BrokerRendered.model_validate(found)
+
+
+async def email_broker_message(
+    clients: ServiceClients, user: User, message_id: str
+) -> EmailedDetails:
+    """Email the user the full details (each recipient's content attached)."""
+    found = await clients.messaging.json("POST", f"{_broker(message_id)}/email-me", user)
+    return EmailedDetails.model_validate(found)
+
+
+async def submit_broker_inquiry(
+    clients: ServiceClients, user: User, message_id: str, inquiry: InquiryCreate
+) -> InquiryOut:
+    found = await clients.messaging.json(
+        "POST", f"{_broker(message_id)}/inquiries", user, json=inquiry.model_dump(mode="json")
+    )
+    return InquiryOut.model_validate(found)
+
+
+async def broker_inquiries(
+    clients: ServiceClients, user: User, message_id: str
+) -> list[InquiryOut]:
+    found = await clients.messaging.json("GET", f"{_broker(message_id)}/inquiries", user)
+    return INQUIRIES.validate_python(found)
+
+
+async def delete_broker_message(clients: ServiceClients, user: User, message_id: str) -> None:
+    await clients.messaging.call("DELETE", _broker(message_id), user)
 
 
 # Recipients (M3, X4) and signatures (M4)

@@ -5,6 +5,7 @@ from gateway.pages import (
     areas,
     audit,
     auth,
+    broker_messages,
     contact_record,
     contacts,
     dashboard,
@@ -44,6 +45,7 @@ PAGE_ROUTERS = (
     audit,
     mail,
     message_templates,
+    broker_messages,  # /messages/broker before a catch-all
     messages,
     message_center,
     notices,

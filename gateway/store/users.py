@@ -64,13 +64,16 @@ def to_user(row: Any) -> User:
 
 
 async def ensure_master(
-    session: AsyncSession, *, master_account_id: str, name: str, time_zone: str = "UTC"
+    session: AsyncSession, *, master_account_id: str, name: str, time_zone: str | None = None
 ) -> None:
-    statement = insert(masters).values(id=master_account_id, name=name, time_zone=time_zone)
+    """Create the master, or rename it; its time zone changes only when one is given (a new
+    master without one keeps time in UTC)."""
+    statement = insert(masters).values(
+        id=master_account_id, name=name, time_zone=time_zone or "UTC"
+    )
+    changes = {"name": name} if time_zone is None else {"name": name, "time_zone": time_zone}
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[masters.c.id], set_={"name": name, "time_zone": time_zone}
-        )
+        statement.on_conflict_do_update(index_elements=[masters.c.id], set_=changes)
     )
 
 

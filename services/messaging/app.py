@@ -9,7 +9,15 @@ from fastapi import FastAPI
 
 from contracts import topics
 from services.messaging import handlers
-from services.messaging.api import branding, inbox, messages, notices, recipients, templates
+from services.messaging.api import (
+    branding,
+    broker_messages,
+    inbox,
+    messages,
+    notices,
+    recipients,
+    templates,
+)
 from services.messaging.service_layer.email_delivery import EmailSender
 from services.messaging.service_layer.notices import ReminderMailer
 from services.messaging.service_layer.unit_of_work import SqlMessagingUnitOfWork
@@ -29,12 +37,14 @@ DEFINITION = ServiceDefinition(
         inbox.router,
         recipients.router,
         notices.router,
+        broker_messages.router,
     ],
     subscriptions=[
         (topics.MESSAGING_FANOUT, handlers.FANOUT_HANDLERS),
         (topics.CONTACTS, handlers.CONTACT_HANDLERS),
         (topics.CRM_RECORDS, handlers.CRM_HANDLERS),
         (topics.USERS, handlers.USER_HANDLERS),
+        (topics.BROKER_MESSAGES, handlers.BROKER_HANDLERS),
     ],
 )
 

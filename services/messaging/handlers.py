@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.accounts import BrokerMessageIssued
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -12,6 +13,7 @@ from contracts.contacts import (
 from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
 from contracts.messaging import DeliveryBatch
 from contracts.users import UserChanged
+from services.messaging.service_layer.broker_messages import apply_broker_messages
 from services.messaging.service_layer.directory import (
     apply_contact_states,
     apply_group_changes,
@@ -42,4 +44,8 @@ USER_HANDLERS: HandlerTable = {
 
 FANOUT_HANDLERS: HandlerTable = {
     DeliveryBatch: apply_delivery_batches,  # a chunk of recipients -> one delivery per channel
+}
+
+BROKER_HANDLERS: HandlerTable = {
+    BrokerMessageIssued: apply_broker_messages,  # M7: one copy per master, delivered once
 }

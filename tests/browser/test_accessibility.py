@@ -33,6 +33,8 @@ import pytest
 from fastapi.routing import APIRoute
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
+from contracts import topics
+from contracts.accounts import BrokerMessageIssued, Channel
 from deploy.demo import DEMO_MASTERS, demo_password, username_of
 from deploy.demo_agenda import seed_agenda
 from deploy.stack import Stack
@@ -40,6 +42,7 @@ from gateway.admin import create_user
 from gateway.pages import PAGE_ROUTERS
 from tests.browser import test_portal_in_chromium as chromium
 from tests.browser.axe import axe_source
+from tests.integration.conftest import publish
 
 pytestmark = pytest.mark.browser
 
@@ -136,11 +139,36 @@ def _add(api: httpx.Client, path: str, body: dict[str, Any]) -> str:
     return str(_ok(api.post(path, json=body))["id"])
 
 
+def _broker_message(stack: Stack, api: httpx.Client, within: float = 60) -> None:
+    """A broker message about two of the master's clients, unless the simulator sent one."""
+    if _ok(api.get("/api/v1/broker-messages"))["items"]:
+        return
+    deadline = time.monotonic() + within
+    while len(accounts := [r["account_number"] for r in _ok(api.get(
+            "/api/v1/recipients", params={"page_size": 2}))["items"]]) < 2:  # fmt: skip
+        assert time.monotonic() < deadline, "no two open clients to send a broker message to"
+        time.sleep(1)
+    message_id = f"BM-A11Y-{uuid.uuid4().hex[:8]}"
+    event = BrokerMessageIssued(
+        message_id=message_id, message_type="statement_available",
+        subject="Your statement is ready", template="Dear {client_name},\n\nIt is ready.",
+        variables={a: {} for a in accounts}, recipient_accounts=accounts,
+        channels=[Channel.MESSAGE_CENTER, Channel.EMAIL], review_required=True,
+    )  # fmt: skip
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API owns this thread's loop
+        thread.submit(asyncio.run, publish(stack.bootstrap_servers, topics.BROKER_MESSAGES.name,
+                                           event, master=MASTER.master_account_id)).result()  # fmt: skip
+    while api.get(f"/api/v1/broker-messages/{message_id}").status_code != 200:
+        assert time.monotonic() < deadline, "the broker message was not kept"
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def book(stack: Stack) -> Book:
     username = username_of(MASTER)
     with _api(stack.portal_url, username) as api:
         clients = _open_clients(api)
+        _broker_message(stack, api)
         seed_agenda(stack.portal_url, MASTER, username=username, password=PASSWORD, clients_wait=0)
         if not _ok(api.get("/api/v1/households"))["items"]:  # the demo took a closed client
             _add(api, "/api/v1/households", {"name": "The family accounts",
@@ -342,6 +370,19 @@ def a_sent_message(page: Page, _: Book) -> None:
     expect(page.get_by_role("heading", name="Accessible letter")).to_be_visible()
 
 
+def a_broker_message(page: Page, _: Book) -> None:
+    """The first message of Sent By Broker (the book publishes one if the simulator has not)."""
+    page.goto("/messages/broker")
+    page.locator("td a[href^='/messages/broker/']").first.click()
+    expect(page.get_by_role("heading", name="Broker message")).to_be_visible()
+
+
+def a_broker_message_as_received(page: Page, book: Book) -> None:
+    a_broker_message(page, book)
+    page.get_by_role("link", name=re.compile("^View as ")).first.click()
+    expect(page.get_by_role("heading", name="As the recipient receives it")).to_be_visible()
+
+
 def a_rendered_message(page: Page, _: Book) -> None:
     a_sent_message(page, _)
     page.get_by_role("link", name=re.compile("^View as .*Email")).first.click()
@@ -437,6 +478,11 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "message-compose": Visit("/messages/compose"),
     "message-compose-recipients": Visit("/messages/compose", a_message_with_recipients),
     "messages-sent": Visit("/messages/sent"),
+    "broker-messages": Visit("/messages/broker"),
+    "broker-message": Visit("/messages/broker/{broker_message}", a_broker_message),
+    "broker-message-rendered": Visit(
+        "/messages/broker/{broker_message}/recipients/{account}/W", a_broker_message_as_received
+    ),
     "message-sent": Visit("/messages/sent/{message}", a_sent_message),
     "message-rendered": Visit(
         "/messages/sent/{message}/recipients/{contact}/E", a_rendered_message
@@ -466,6 +512,7 @@ VISITOR_PAGES: dict[str, Visit] = {
 NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{document_id}/download",
              "/messages/mail/{name}/body",
              "/messages/sent/{message_id:uuid}/recipients/{contact_id:uuid}/{channel}/body",
+             "/messages/broker/{message_id}/recipients/{account_number}/{channel}/body",
              "/contacts/{contact_id:uuid}/message-center/{message_id:uuid}/body"}  # fmt: skip
 """redirects and files"""
 

@@ -1,6 +1,7 @@
 """The communication center through the whole stack (issue 9), as a client of /api/v1: message
 templates (a refused injection included), the branding, a send on the Message Center and email
-to two clients with their inboxes and the captured mail, and the right it all needs."""
+to two clients with their inboxes and the captured mail, a broker message (Sent By Broker), and
+the right it all needs."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts import topics
 from contracts.access import ClientScope, Right
+from contracts.accounts import BrokerMessageIssued, Channel
 from deploy.demo import DEMO_MASTERS, demo_user
 from deploy.stack import Stack
 from gateway.admin import create_user
 from services.runtime.mail import captured_mail
 from tests.conftest import DEMO_PASSWORD
 from tests.e2e.test_portal_api import eventually, login
+from tests.integration.conftest import publish
 
 pytestmark = pytest.mark.e2e
 
@@ -183,3 +187,55 @@ def test_a_user_without_the_communication_center_right_is_refused(stack: Stack) 
     assert login_form.status_code == 303, login_form.text
     assert portal.get("/messages").status_code == 403
     assert portal.get("/messages/notices").status_code == 200
+
+
+def test_a_broker_message_is_kept_once_delivered_inquired_about_and_deleted(stack: Stack) -> None:
+    client = login(stack, demo_user())
+    recipients = _two_recipients(client)
+    accounts = [r["account_number"] for r in recipients]
+    message_id = f"BM-E2E-{uuid.uuid4().hex[:8]}"
+    subject = f"Statement ready {message_id}"
+    event = BrokerMessageIssued(
+        message_id=message_id, message_type="statement_available", subject=subject,
+        template="Dear {client_name},\n\nYour statement for {period} is ready.",
+        variables={a: {"period": "February 2026"} for a in accounts},
+        recipient_accounts=accounts, channels=[Channel.MESSAGE_CENTER],
+    )  # fmt: skip
+    asyncio.run(publish(stack.bootstrap_servers, topics.BROKER_MESSAGES.name, event,
+                        master=MASTER.master_account_id))  # fmt: skip
+    path = f"/api/v1/broker-messages/{message_id}"
+
+    def delivered() -> dict[str, Any] | None:
+        response = client.get(path)
+        if response.status_code != 200:
+            return None
+        found: dict[str, Any] = response.json()
+        return found if found["statuses"].get("delivered", 0) == 2 else None
+
+    detail = eventually(delivered, within=60)
+    assert sorted(r["account_number"] for r in detail["recipients"]) == sorted(accounts)
+    assert "period" in detail["variable_names"] and detail["recipient_count"] == 2
+    listed = _ok(client.get("/api/v1/broker-messages"))["items"]
+    assert message_id in {item["id"] for item in listed}
+    shown = _ok(client.get(f"{path}/recipients/{accounts[0]}/rendered", params={"channel": "W"}))
+    assert "February 2026" in shown["text"] and recipients[0]["first_name"] in shown["text"]
+    inbox = _ok(client.get(f"/api/v1/contacts/{recipients[0]['contact_id']}/message-center"))
+    assert subject in {item["subject"] for item in inbox["items"]}
+
+    emailed = client.post(f"{path}/email-me")
+    assert emailed.status_code in (200, 422), emailed.text  # 422: the demo user has no email
+    if emailed.status_code == 200:
+        found = captured_mail(stack.mail_dir, MASTER.master_account_id)
+        assert any(subject in mail.subject for mail in found)
+    inquiry = _ok(client.post(f"{path}/inquiries", json={"text": "Why now?"}), 201)
+    assert _ok(client.get(f"{path}/inquiries"))[0]["id"] == inquiry["id"]
+    assert client.post(f"{path}/inquiries", json={"text": "x" * 2001}).status_code == 422
+
+    portal = httpx.Client(base_url=stack.portal_url, timeout=15, follow_redirects=False)
+    portal.post("/login", data={"username": demo_user(), "password": DEMO_PASSWORD})
+    page = portal.get(f"/messages/broker/{message_id}")
+    assert page.status_code == 200 and subject in page.text
+
+    _ok(client.delete(path), 204)
+    assert client.get(path).status_code == 404
+    assert message_id not in {i["id"] for i in _ok(client.get("/api/v1/broker-messages"))["items"]}

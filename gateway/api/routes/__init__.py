@@ -3,6 +3,7 @@
 from gateway.api.routes import (
     audit,
     auth,
+    broker_messages,
     contacts,
     dashboard,
     groups,
@@ -21,4 +22,5 @@ from gateway.api.routes import (
 # fixed paths (/contacts/import..., /contacts/duplicates, /contacts/merge,
 # /contacts/pending-tasks) before /contacts/{id}
 API_ROUTERS = (auth, security, imports, merge, invitations, contacts, records, groups, dashboard,
-               preferences, users, audit, message_templates, messages, notices)  # fmt: skip
+               preferences, users, audit, message_templates, messages, broker_messages,
+               notices)  # fmt: skip

@@ -1,5 +1,6 @@
 // The communication center: a template's previews load into their sandboxed frames, and a sent
-// message's progress refreshes from the API until every delivery is finished.
+// message's progress refreshes from the API until every delivery is finished; a deletion asks
+// to be confirmed.
 "use strict";
 
 const STATUS_LABELS = { queued: "Queued", sent: "Sent", delivered: "Delivered", failed: "Failed", bounced: "Bounced" };
@@ -43,4 +44,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-autosubmit]")) form.submit();
   const section = document.querySelector("[data-progress-url]");
   if (section && section.dataset.progressDone !== "true") followProgress(section);
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
 });

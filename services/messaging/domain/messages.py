@@ -14,6 +14,7 @@ from uuid import UUID
 from contracts.accounts import Channel
 from contracts.messaging import DeliveryStatus, MessageOrigin
 from services.messaging.domain.rendering import NO_BRANDING, BrandingView, Composition, Rendered
+from services.messaging.domain.templates import variables_named
 
 CHUNK_SIZE = 500
 """Recipients per fan-out chunk: small enough to spread over partitions and replicas, large
@@ -148,9 +149,15 @@ def branding_view(frozen: dict[str, Any] | None) -> BrandingView:
 
 
 def composition_of(message: Message) -> Composition:
+    """What a message's content is rendered from. A broker message may name variables of its
+    own (checked against the event's when it arrived); a composed one only ``VARIABLES``."""
+    extra: frozenset[str] = frozenset()
+    if message.origin is MessageOrigin.BROKER:
+        extra = variables_named(message.subject) | variables_named(message.body)
     return Composition(
         subject=message.subject, body=message.body, with_banner=message.with_banner,
         with_footer=message.with_footer, signature=message.signature, reply_to=message.reply_to,
+        extra_variables=extra,
     )  # fmt: skip
 
 

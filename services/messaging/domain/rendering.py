@@ -50,6 +50,7 @@ class Composition:
     with_footer: bool = False
     signature: str | None = None
     reply_to: str | None = None
+    extra_variables: frozenset[str] = frozenset()  # a broker message's own variables
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,11 @@ def _canonical(subject: str, html: str | None, text: str) -> bytes:
 
 def compile_message(composition: Composition) -> CompiledMessage:
     """Check and compile the subject and body once (``TemplateRefused`` if either fails)."""
+    extra = composition.extra_variables
     return CompiledMessage(
-        composition, compile_subject(composition.subject), compile_body(composition.body)
+        composition,
+        compile_subject(composition.subject, extra),
+        compile_body(composition.body, extra),
     )
 
 
@@ -186,7 +190,8 @@ def render(
     """The message for one recipient on one channel. ``variables`` are the recipient's (a known
     variable left out renders empty); a ``Composition`` is compiled here (and cached)."""
     compiled = message if isinstance(message, CompiledMessage) else _compiled(message)
-    values = {name: variables.get(name) or "" for name in VARIABLES}
+    names = (*VARIABLES, *sorted(compiled.composition.extra_variables))
+    values = {name: variables.get(name) or "" for name in names}
     subject = _LINE_BREAKS.sub(" ", compiled.subject.render(values)).strip()
     layout = _layout(compiled.composition, branding)
     text = layout.text_before + compiled.body.text.render(values) + layout.text_after

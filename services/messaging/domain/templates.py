@@ -14,7 +14,7 @@ links and images) before it is compiled, and the compiled body escapes every var
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,6 +57,11 @@ SAMPLE_VARIABLES: Mapping[str, str] = {
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 100_000
 MAX_PROBLEMS = 20
+
+_EXTRA_NAME = re.compile(
+    r"^(?!(self|loop|super|caller|varargs|kwargs|true|false|none)$)[a-z][a-z0-9_]{0,39}$"
+)
+"""What another variable may be called (a broker message's own, like ``period``)."""
 
 SAFE_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default")
 SAFE_TESTS = ("defined", "undefined", "none", "eq", "ne")
@@ -129,9 +134,12 @@ def _parse(source: str, field: str) -> nodes.Template:
         raise TemplateRefused(f"line {error.lineno}: {error.message}", field=field) from None
 
 
-def check_template(source: str, *, field: str = "body") -> None:
+def check_template(
+    source: str, *, field: str = "body", extra_variables: Collection[str] = ()
+) -> None:
     """Refuse (``TemplateRefused``) a template that does not parse, names a variable outside
-    ``VARIABLES`` or uses anything beyond the safe subset; return quietly otherwise."""
+    ``VARIABLES`` (and ``extra_variables``: a broker message's own) or uses anything beyond the
+    safe subset; return quietly otherwise."""
     limit = MAX_SUBJECT_CHARS if field == "subject" else MAX_BODY_CHARS
     if len(source) > limit:
         raise TemplateRefused(f"at most {limit} characters", field=field)
@@ -142,10 +150,19 @@ def check_template(source: str, *, field: str = "body") -> None:
     names = {name.name for name in tree.find_all(nodes.Name)}  # also 'self', 'loop', ...
     with suppress(TemplateSyntaxError):  # an unknown filter or test, already named above
         names |= meta.find_undeclared_variables(tree)
-    problems += [f"unknown variable {name!r}" for name in sorted(names - VARIABLES.keys())]
+    known = VARIABLES.keys() | {name for name in extra_variables if _EXTRA_NAME.match(name)}
+    problems += [f"unknown variable {name!r}" for name in sorted(names - known)]
     if problems:
         located: list[tuple[Location, str]] = [((field,), p) for p in problems[:MAX_PROBLEMS]]
         raise TemplateRefused.of(located)
+
+
+def variables_named(source: str) -> frozenset[str]:
+    """The variables a template names (none when it does not parse: checking refuses it)."""
+    try:
+        return frozenset(meta.find_undeclared_variables(HTML_ENVIRONMENT.parse(source)))
+    except TemplateSyntaxError:
+        return frozenset()
 
 
 def check_subject_and_body(subject: str, body: str) -> None:
@@ -301,19 +318,19 @@ class CompiledBody:
     text: Template
 
 
-def compile_subject(source: str) -> Template:
+def compile_subject(source: str, extra_variables: Collection[str] = ()) -> Template:
     """The subject's template (plain text: its values are not escaped, the layout escapes)."""
-    check_template(source, field="subject")
+    check_template(source, field="subject", extra_variables=extra_variables)
     return TEXT_ENVIRONMENT.from_string(source)
 
 
-def compile_body(source: str) -> CompiledBody:
+def compile_body(source: str, extra_variables: Collection[str] = ()) -> CompiledBody:
     """The body's HTML template (sanitised, autoescaping) and its plain-text twin."""
-    check_template(source, field="body")
+    check_template(source, field="body", extra_variables=extra_variables)
     sanitized = sanitize_body(source)
     text = _text_source(sanitized)
     for cleaned in (sanitized, text):  # what cleaning left must pass the same checks
-        check_template(cleaned, field="body")
+        check_template(cleaned, field="body", extra_variables=extra_variables)
     return CompiledBody(HTML_ENVIRONMENT.from_string(sanitized), TEXT_ENVIRONMENT.from_string(text))
 
 

@@ -168,6 +168,11 @@ class EmailSender:
         self._max_attempts = max_attempts
         self._first_retry = first_retry
 
+    @property
+    def sender(self) -> str:
+        """The From address of the service's emails."""
+        return self._sender
+
     async def run(self, context: ServiceContext) -> None:
         async def one_pass() -> bool:
             return await self.send_due(context.database, context.clock) >= EMAILS_PER_PASS

@@ -77,7 +77,7 @@ async def send_message(
     if not resolved:
         raise Invalid("the selection names no open client account", field="recipients")
     frozen = [freeze(r, master_name=master, now=now) for r in resolved]
-    return await _record_and_publish(uow, message, frozen)
+    return await record_and_publish(uow, message, frozen)
 
 
 async def _check_reply_to(uow: MessagingUnitOfWork, master: str, reply_to: str | None) -> None:
@@ -114,12 +114,15 @@ async def resend_message(
         per_household=original.per_household, created_by_user_id=caller.user_id,
         resend_of=original.id,
     )  # fmt: skip
-    return await _record_and_publish(uow, message, recipients)
+    return await record_and_publish(uow, message, recipients)
 
 
-async def _record_and_publish(
+async def record_and_publish(
     uow: MessagingUnitOfWork, message: Message, recipients: Sequence[FrozenRecipient]
 ) -> tuple[Message, bool]:
+    """Record ``message`` with its frozen recipients (once per idempotency key) and publish its
+    announcement and fan-out chunks; (the message, whether it is new). Composed, resent and
+    broker messages (``broker_messages.py``) all go out through here."""
     branding = message.branding
     if branding is None and (message.with_banner or message.with_footer):
         branding = await uow.messages.branding(master_account_id=message.master_account_id)

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
 from contracts.accounts import Channel
+from contracts.api.broker_messages import InquiryStatus
 from contracts.envelope import Envelope, Event
 from contracts.messaging import DeliveryStatus
 from services.messaging.domain.branding import Branding
+from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry
 from services.messaging.domain.messages import EmailDelivery, FrozenRecipient, Message, NewDelivery
 from services.messaging.domain.recipients import (
     ClientState,
@@ -31,6 +33,7 @@ from services.messaging.domain.recipients import (
 )
 from services.messaging.domain.templates import MessageTemplate
 from services.messaging.store.branding import BrandingRepository
+from services.messaging.store.broker_messages import BrokerMessageRepository
 from services.messaging.store.deliveries import DeliveryRepository
 from services.messaging.store.directory import (
     ClientGroupRepository,
@@ -185,6 +188,39 @@ class UserNotices(Protocol):
     async def email_failed(self, notice_id: UUID, *, permanent: bool) -> None: ...
 
 
+# --- Sent By Broker ----------------------------------------------------------------------------
+
+
+class BrokerMessages(Protocol):
+    async def masters_of(self, accounts: Collection[str]) -> dict[str, str]: ...
+
+    async def add(self, copy: BrokerCopy) -> bool: ...
+
+    async def get(
+        self, *, master_account_id: str, message_id: str, scope: ClientScope
+    ) -> BrokerCopy | None: ...
+
+    async def page(
+        self, *, master_account_id: str, scope: ClientScope, offset: int, limit: int
+    ) -> tuple[list[BrokerCopy], int]: ...
+
+    async def reachable_accounts(
+        self, *, master_account_id: str, scope: ClientScope, accounts: Collection[str]
+    ) -> set[str]: ...
+
+    async def delete(self, *, master_account_id: str, message_id: str, at: datetime) -> bool: ...
+
+    async def add_inquiry(self, inquiry: BrokerInquiry) -> None: ...
+
+    async def inquiries(
+        self, *, master_account_id: str, message_id: str
+    ) -> list[BrokerInquiry]: ...
+
+    async def latest_inquiry_statuses(
+        self, *, master_account_id: str, message_ids: Sequence[str]
+    ) -> dict[str, InquiryStatus]: ...
+
+
 # --- templates and white branding -----------------------------------------------------------
 
 
@@ -255,6 +291,9 @@ class MessagingUnitOfWork(EventPublisher, BulkPublisher, Protocol):
     @property
     def branding(self) -> Brandings: ...
 
+    @property
+    def broker_messages(self) -> BrokerMessages: ...
+
 
 class SqlMessagingUnitOfWork(UnitOfWork):
     """Builds the repositories over the transaction's session."""
@@ -271,6 +310,7 @@ class SqlMessagingUnitOfWork(UnitOfWork):
         self.user_notices: UserNotices = UserNoticeRepository(session)
         self.templates: Templates = TemplateRepository(session)
         self.branding: Brandings = BrandingRepository(session)
+        self.broker_messages: BrokerMessages = BrokerMessageRepository(session)
 
     async def publish_all(
         self,

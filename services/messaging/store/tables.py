@@ -7,6 +7,8 @@
   ``message_recipients`` (who, frozen at send time), ``deliveries`` (one row per message,
   recipient and channel: the exactly-once key), ``inbox_items`` (the clients' Message Center) and
   ``user_notices`` (a user's own Message Center: reminders, notices).
+- Sent By Broker: ``broker_messages`` (one copy per broker message and master) and
+  ``broker_inquiries`` (the master's questions about one).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from services.runtime.db import service_metadata
@@ -236,4 +238,40 @@ user_notices = Table(
     Column("email_attempts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("user_id", "kind", "source_id"),
     Index("ix_user_notices_user", "user_id", "created_at"),
+)
+
+# --- Sent By Broker (M7) -------------------------------------------------------------------------
+
+broker_messages = Table(
+    "broker_messages",
+    metadata,
+    # one copy per broker message and master: the template and that master's recipients only
+    Column("message_id", String(64), primary_key=True),
+    Column("master_account_id", MASTER, primary_key=True),
+    Column("message_type", String(64), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("template", Text, nullable=False),
+    Column("channels", JSONB, nullable=False),  # ["W", "E", "B"]
+    Column("accounts", ARRAY(String(32)), nullable=False),  # the recipients (scope filtering)
+    Column("recipients", JSONB, nullable=False),  # [{"account_number", "variables"}]
+    Column("review_required", Boolean, nullable=False, server_default="false"),
+    Column("refused_reason", String(2000)),  # a template the sandbox refused: not delivered
+    Column("delivered_message_id", PgUUID(as_uuid=True)),  # the message delivering it
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("deleted_at", DateTime(timezone=True)),
+    Index("ix_broker_messages_master_received", "master_account_id", "received_at"),
+)
+
+broker_inquiries = Table(
+    "broker_inquiries",
+    metadata,
+    Column("id", PgUUID(as_uuid=True), primary_key=True),
+    Column("master_account_id", MASTER, nullable=False),
+    Column("broker_message_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("text", String(2000), nullable=False),
+    Column("status", String(16), nullable=False),  # open | answered | closed
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    Index("ix_broker_inquiries_message", "master_account_id", "broker_message_id", "created_at"),
 )
