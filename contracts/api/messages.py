@@ -33,6 +33,11 @@ class MessageSend(BaseModel):
     signature: str | None = Field(default=None, max_length=2000)
     with_banner: bool = False
     with_footer: bool = False
+    master_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the firm's name for the master_name variable: set by the portal itself",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:

@@ -143,9 +143,12 @@ async def branding_logo(clients: ServiceClients, user: User) -> Download:
 
 
 async def send_message(
-    clients: ServiceClients, user: User, message: MessageSend, *, idempotency_key: str
-) -> Accepted:
-    """Send once per ``idempotency_key``: the same key again answers the first send."""
+    clients: ServiceClients, user: User, message: MessageSend, *, idempotency_key: str,
+    master_name: str,
+) -> Accepted:  # fmt: skip
+    """Send once per ``idempotency_key``: the same key again answers the first send. The firm's
+    name fills the ``master_name`` variable (whatever the caller gave)."""
+    message = message.model_copy(update={"master_name": master_name})
     answer = await clients.messaging.call(
         "POST", "/messages", user, json=message.model_dump(mode="json", exclude_none=True),
         headers={"Idempotency-Key": idempotency_key},

@@ -22,7 +22,7 @@ from contracts.api.recipients import RecipientOut, RecipientSelection
 from gateway.auth.rights import needs
 from gateway.clients import messaging
 from gateway.clients.http import ServiceClients
-from gateway.deps import ClientsDep
+from gateway.deps import ClientsDep, DatabaseDep
 from gateway.pages.deps import MasterClock, PageUser, PostedForm, SubmittedForm
 from gateway.pages.forms import refusal_errors
 from gateway.pages.message_forms import (
@@ -35,6 +35,7 @@ from gateway.pages.message_forms import (
 )
 from gateway.pages.message_templates import framed_html
 from gateway.pages.rendering import render
+from gateway.people import master_name
 from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER)])
@@ -116,8 +117,9 @@ async def compose_page(request: Request, user: PageUser, clients: ClientsDep) ->
 
 @router.post("/messages/compose")
 async def compose(
-    request: Request, user: PageUser, form: SubmittedForm, clients: ClientsDep
-) -> Response:
+    request: Request, user: PageUser, form: SubmittedForm, clients: ClientsDep,
+    database: DatabaseDep,
+) -> Response:  # fmt: skip
     """``action=send`` sends; any other button (find, show who it reaches) shows the form again
     with what was typed and ticked (an account unticked is no longer chosen)."""
     form = {key: value for key, value in form.items() if key != "csrf_token"}
@@ -128,7 +130,8 @@ async def compose(
     try:
         signers = await messaging.signatures(clients, user)
         command = MessageSend.model_validate(compose_command(form, signers))
-        accepted = await messaging.send_message(clients, user, command, idempotency_key=key)
+        accepted = await messaging.send_message(clients, user, command, idempotency_key=key,
+                                                master_name=await master_name(database, user))  # fmt: skip
     except (ValidationError, HTTPException) as error:
         errors = refusal_errors(error)
         return await _compose_view(request, user, clients, form, errors=errors)

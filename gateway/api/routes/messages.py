@@ -34,8 +34,9 @@ from gateway.auth.deps import CurrentUser
 from gateway.auth.rights import needs
 from gateway.clients import messaging
 from gateway.clients.messaging import Accepted
-from gateway.deps import ClientsDep
+from gateway.deps import ClientsDep, DatabaseDep
 from gateway.downloads import passthrough_download
+from gateway.people import master_name
 
 router = APIRouter(
     tags=["messages"], responses=SERVICE_CALL, dependencies=[needs(Right.COMMUNICATION_CENTER)]
@@ -66,11 +67,12 @@ def _answer(accepted: Accepted, response: Response) -> MessageAccepted:
 @router.post("/messages", status_code=status.HTTP_202_ACCEPTED, responses=REPEATED)
 async def send_message(
     body: MessageSend, idempotency_key: IdempotencyKey, user: CurrentUser, clients: ClientsDep,
-    response: Response,
+    response: Response, database: DatabaseDep,
 ) -> MessageAccepted:  # fmt: skip
     """Send a message now (a body or a saved template) on its channels to the recipients
     selected; delivery goes on in the background (follow it at ``GET /messages/{id}``)."""
-    accepted = await messaging.send_message(clients, user, body, idempotency_key=idempotency_key)
+    accepted = await messaging.send_message(clients, user, body, idempotency_key=idempotency_key,
+                                            master_name=await master_name(database, user))  # fmt: skip
     return _answer(accepted, response)
 
 

@@ -76,7 +76,8 @@ async def send_message(
     resolved = await resolve_recipients(uow, caller, command.recipients)
     if not resolved:
         raise Invalid("the selection names no open client account", field="recipients")
-    frozen = [freeze(r, master_name=master, now=now) for r in resolved]
+    firm = command.master_name or master
+    frozen = [freeze(r, master_name=firm, now=now) for r in resolved]
     return await record_and_publish(uow, message, frozen)
 
 

@@ -131,6 +131,15 @@ async def test_replies_go_only_to_an_active_user_of_the_master(book: list[Recipi
     assert sent.reply_to == "Ada@harbor.example"
 
 
+async def test_the_firms_name_fills_the_master_name_variable(book: list[Recipient]) -> None:
+    uow = FakeMessagingUnitOfWork()
+    named = command().model_copy(update={"master_name": "Harbor Wealth Advisors"})
+    message, _ = await sending.send_message(uow.as_uow(), CALLER, named, idempotency_key="n",
+                                            now=NOW)  # fmt: skip
+    frozen = await uow.messages.recipients(message.id)
+    assert {r.variables["master_name"] for r in frozen} == {"Harbor Wealth Advisors"}
+
+
 async def test_a_refused_template_sends_nothing(book: list[Recipient]) -> None:
     uow = FakeMessagingUnitOfWork()
     with pytest.raises(TemplateRefused):
