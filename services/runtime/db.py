@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from uuid import UUID
@@ -92,6 +92,21 @@ class UnitOfWork:
             trace_context=caused_by.trace_context if caused_by else None,
         )
         self._published += 1
+
+    async def publish_all(
+        self,
+        topic: str,
+        events: Sequence[Event],
+        *,
+        master_account_id: str,
+        caused_by: Delivery[Any] | None = None,
+    ) -> None:
+        """``publish`` for many events with one statement."""
+        await outbox.add_many(
+            self.session, topic, events, master_account_id=master_account_id,
+            trace_context=caused_by.trace_context if caused_by else None,
+        )  # fmt: skip
+        self._published += len(events)
 
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record the event as processed by ``consumer``; False when it already was."""

@@ -12,13 +12,12 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
 from contracts.accounts import Channel
 from contracts.api.broker_messages import InquiryStatus
-from contracts.envelope import Envelope, Event
+from contracts.envelope import Event
 from contracts.messaging import DeliveryStatus
 from services.messaging.domain.branding import Branding
 from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry
@@ -45,7 +44,6 @@ from services.messaging.store.inbox import InboxRepository
 from services.messaging.store.messages import MessageRepository
 from services.messaging.store.notices import NewNotice, Notice, UserNoticeRepository
 from services.messaging.store.templates import TemplateRepository
-from services.runtime import outbox
 from services.runtime.consumers import Delivery
 from services.runtime.db import EventPublisher, UnitOfWork
 
@@ -256,9 +254,6 @@ class Brandings(Protocol):
     async def logo(self, *, master_account_id: str) -> tuple[bytes, str] | None: ...
 
 
-_OUTBOX = outbox.define_table(MetaData())
-
-
 class MessagingUnitOfWork(EventPublisher, BulkPublisher, Protocol):
     # read-only properties: a fake may hold any implementation of the repository protocol
     @property
@@ -311,27 +306,3 @@ class SqlMessagingUnitOfWork(UnitOfWork):
         self.templates: Templates = TemplateRepository(session)
         self.branding: Brandings = BrandingRepository(session)
         self.broker_messages: BrokerMessages = BrokerMessageRepository(session)
-
-    async def publish_all(
-        self,
-        topic: str,
-        events: Sequence[Event],
-        *,
-        master_account_id: str,
-        caused_by: Delivery[Any] | None = None,
-    ) -> None:
-        """``publish`` for many events in one statement (a fan-out chunk's 500 bulletins)."""
-        if not events:
-            return
-        rows = []
-        for event in events:
-            envelope = Envelope.wrap(event, master_account_id=master_account_id)
-            rows.append({
-                "topic": topic, "key": event.partition_key(),
-                "envelope": envelope.model_dump(mode="json"),
-                "headers": outbox.message_headers(
-                    envelope, caused_by.trace_context if caused_by else None
-                ),
-            })  # fmt: skip
-        await self.session.execute(_OUTBOX.insert(), rows)
-        self._published += len(rows)
