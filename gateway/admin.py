@@ -27,7 +27,7 @@ from contracts.access import ClientScope, Right
 from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.settings import GatewaySettings
 from gateway.store import preferences, sessions, two_factor, users
-from gateway.users.events import announce
+from gateway.users.events import announce, announce_master
 from services.runtime import migrations
 from services.runtime.db import Database, UnitOfWork, ensure_database
 
@@ -61,6 +61,9 @@ async def create_user(
                 name=master_name,
                 time_zone=time_zone,
             )
+            master = await users.master_by_id(uow.session, master_account_id)
+            if master is not None:
+                await announce_master(uow, master)
             existing = await users.by_username(uow.session, username)
             if existing is not None:
                 await announce(uow, existing, email_reminders=preferences.email_reminders(

@@ -77,6 +77,26 @@ async def ensure_master(
     )
 
 
+@dataclass(frozen=True)
+class Master:
+    id: str
+    name: str
+    time_zone: str
+
+
+async def all_masters(session: AsyncSession) -> list[Master]:
+    rows = await session.execute(select(masters.c.id, masters.c.name, masters.c.time_zone))
+    return [Master(id=row.id, name=row.name, time_zone=row.time_zone) for row in rows]
+
+
+async def master_by_id(session: AsyncSession, master_account_id: str) -> Master | None:
+    row = (await session.execute(
+        select(masters.c.id, masters.c.name, masters.c.time_zone)
+        .where(masters.c.id == master_account_id)
+    )).first()  # fmt: skip
+    return Master(id=row.id, name=row.name, time_zone=row.time_zone) if row else None
+
+
 async def master_name(session: AsyncSession, master_account_id: str) -> str | None:
     return await session.scalar(select(masters.c.name).where(masters.c.id == master_account_id))
 

@@ -11,7 +11,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import topics
-from contracts.users import UserChanged
+from contracts.access import Right
+from contracts.users import MasterChanged, UserChanged
 from gateway.store import preferences, users
 from services.runtime.db import Database, EventPublisher, UnitOfWork
 
@@ -31,6 +32,8 @@ class Announced(Protocol):
     def is_primary(self) -> bool: ...
     @property
     def active(self) -> bool: ...
+    @property
+    def rights(self) -> frozenset[Right]: ...
 
 
 def user_changed(
@@ -44,6 +47,7 @@ def user_changed(
         active=user.active,
         is_primary=user.is_primary,
         email_reminders=email_reminders,
+        rights=sorted(Right) if user.is_primary else sorted(user.rights),
         changed_at=changed_at or datetime.now(UTC),
     )
 
@@ -55,6 +59,16 @@ async def announce(publisher: EventPublisher, user: Announced, *, email_reminder
         user_changed(user, email_reminders=email_reminders),
         master_account_id=user.master_account_id,
     )
+
+
+async def announce_master(publisher: EventPublisher, master: users.Master) -> None:
+    """Publish the master's name and time zone when the transaction commits."""
+    await publisher.publish(
+        topics.USERS.name,
+        MasterChanged(master_account_id=master.id, name=master.name[:200],
+                      time_zone=master.time_zone, changed_at=datetime.now(UTC)),
+        master_account_id=master.id,
+    )  # fmt: skip
 
 
 class Transaction(EventPublisher, Protocol):
@@ -69,10 +83,12 @@ async def set_email_reminders(uow: Transaction, user: Announced, *, email: bool)
 
 
 async def announce_everyone(database: Database[UnitOfWork]) -> int:
-    """Announce every user as they are now (at the gateway's start): a service that subscribed
-    after a user last changed, or that lost its read model, learns them all. Announcing the same
-    state again changes nothing there."""
+    """Announce every master and user as they are now (at the gateway's start): a service that
+    subscribed after a user last changed, or that lost its read model, learns them all.
+    Announcing the same state again changes nothing there."""
     async with database.transaction() as uow:
+        for master in await users.all_masters(uow.session):
+            await announce_master(uow, master)
         everyone = await users.all_users(uow.session)
         for user in everyone:
             await announce(uow, user, email_reminders=preferences.email_reminders(user.preferences))

@@ -206,8 +206,12 @@ async def test_the_operator_command_announces_the_user_through_the_gateways_outb
             rows = (await session.execute(select(outbox.c.topic, outbox.c.envelope))).all()
     finally:
         await database.dispose()
-    assert [row.topic for row in rows] == [topics.USERS.name] * 2
-    payload = rows[0].envelope["payload"]
-    assert (payload["type"], payload["display_name"], payload["email"], payload["is_primary"]) == (
-        "gateway.user_changed", "Ann", "ann@x.test", True,
+    assert [row.topic for row in rows] == [topics.USERS.name] * 4
+    kinds = [row.envelope["payload"]["type"] for row in rows]
+    assert kinds == ["gateway.master_changed", "gateway.user_changed"] * 2
+    master_payload, payload = rows[0].envelope["payload"], rows[1].envelope["payload"]
+    assert (master_payload["name"], master_payload["time_zone"]) == ("Harbor", "UTC")
+    assert (payload["display_name"], payload["email"], payload["is_primary"]) == (
+        "Ann", "ann@x.test", True,
     )  # fmt: skip
+    assert "message_staging" in payload["rights"]  # a primary user holds every right
