@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import accounts, contacts, crm, deadletter, messaging, users
+from contracts import accounts, contacts, crm, deadletter, messaging, staging, users
 from contracts.envelope import Envelope
 
 
@@ -92,6 +92,14 @@ USERS = Topic(
     "The users of each master account (name, email, active, primacy, reminder preference): "
     "their whole state after every change.",
 )
+STAGING = Topic(
+    "staging.holds",
+    staging.StagingEnvelope,
+    "master account id and broker message id (elections: master account id)",
+    "Message staging: broker messages flagged for review held (with their deadline), released "
+    "(not staged, Send As Is, deadline) or rejected (Reject Once, Always Reject), once each per "
+    "master; staging elections and Always-Reject message types.",
+)
 DEAD_LETTERS = Topic(
     "platform.dead-letters",
     Envelope[deadletter.MessageDeadLettered],
@@ -112,5 +120,6 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MESSAGING_FANOUT,
     BULLETINS,
     USERS,
+    STAGING,
     DEAD_LETTERS,
 )

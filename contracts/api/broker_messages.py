@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,12 @@ class BrokerMessageSummary(BaseModel):
     )
     inquiry_status: InquiryStatus | None = Field(
         default=None, description="the status of the latest inquiry about it, if any"
+    )
+    staging_status: Literal["held", "released", "rejected"] | None = Field(
+        default=None, description="for a message flagged for review: what staging decided"
+    )
+    staging_deadline: datetime | None = Field(
+        default=None, description="a held message is delivered then unless decided"
     )
 
 

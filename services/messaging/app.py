@@ -45,6 +45,7 @@ DEFINITION = ServiceDefinition(
         (topics.CRM_RECORDS, handlers.CRM_HANDLERS),
         (topics.USERS, handlers.USER_HANDLERS),
         (topics.BROKER_MESSAGES, handlers.BROKER_HANDLERS),
+        (topics.STAGING, handlers.STAGING_HANDLERS),
     ],
 )
 

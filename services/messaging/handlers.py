@@ -12,16 +12,19 @@ from contracts.contacts import (
 )
 from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
 from contracts.messaging import DeliveryBatch
-from contracts.users import UserChanged
+from contracts.staging import BrokerMessageHeld, BrokerMessageRejected, BrokerMessageReleased
+from contracts.users import MasterChanged, UserChanged
 from services.messaging.service_layer.broker_messages import apply_broker_messages
 from services.messaging.service_layer.directory import (
     apply_contact_states,
     apply_group_changes,
     apply_household_changes,
+    apply_master_changes,
     apply_user_changes,
 )
 from services.messaging.service_layer.fanout import apply_delivery_batches
 from services.messaging.service_layer.notices import apply_tasks_due
+from services.messaging.service_layer.staging_outcomes import apply_staging_outcomes
 from services.runtime.consumers import HandlerTable
 
 CONTACT_HANDLERS: HandlerTable = {
@@ -39,7 +42,8 @@ CRM_HANDLERS: HandlerTable = {
 }
 
 USER_HANDLERS: HandlerTable = {
-    UserChanged: apply_user_changes,  # signatures, reply-to, reminder emails
+    UserChanged: apply_user_changes,  # signatures, reply-to, reminder emails, staging notices
+    MasterChanged: apply_master_changes,  # the master_name variable, times in notices
 }
 
 FANOUT_HANDLERS: HandlerTable = {
@@ -48,4 +52,10 @@ FANOUT_HANDLERS: HandlerTable = {
 
 BROKER_HANDLERS: HandlerTable = {
     BrokerMessageIssued: apply_broker_messages,  # M7: one copy per master, delivered once
+}
+
+STAGING_HANDLERS: HandlerTable = {
+    BrokerMessageHeld: apply_staging_outcomes,  # S2: the master's users told, with the deadline
+    BrokerMessageReleased: apply_staging_outcomes,  # deliver the copy, once
+    BrokerMessageRejected: apply_staging_outcomes,
 }

@@ -131,3 +131,49 @@ async def test_one_copy_per_master_delivered_once_then_email_inquiry_delete(
         assert (await http.get(path, headers=headers(one))).status_code == 404
         assert (await http.get("/broker-messages", headers=headers(one))).json()["total"] == 0
         assert (await http.get(path, headers=headers(two))).status_code == 200
+
+
+async def test_a_copy_flagged_for_review_waits_for_staging_then_goes_out_once(
+    kafka_bootstrap: str, postgres_server: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from contracts.staging import BrokerMessageHeld, BrokerMessageReleased, ReleaseReason
+
+    database_url = unique_database(postgres_server, "messaging")
+    master = a_master()
+    async with messaging(kafka_bootstrap, database_url, tmp_path):
+        accounts = await seed_clients(database_url, master, "W", 3)
+        await add_user_email(database_url, master)
+        event = BrokerMessageIssued(
+            message_id=f"BR-{master}", message_type="margin_notice", subject="Margin call",
+            template="Dear {client_name}, please act.", recipient_accounts=accounts,
+            channels=[Channel.MESSAGE_CENTER], review_required=True,
+        )  # fmt: skip
+        now = datetime.now(UTC)
+        held = BrokerMessageHeld(
+            master_account_id=master, message_id=event.message_id, message_type="margin_notice",
+            subject="Margin call", channels=[Channel.MESSAGE_CENTER], recipient_count=3,
+            deadline=now + timedelta(days=2), held_at=now,
+        )  # fmt: skip
+        await publish(kafka_bootstrap, topics.BROKER_MESSAGES.name, event, master=master)
+        await publish(kafka_bootstrap, topics.STAGING.name, held, master=master)
+        await eventually(lambda: scalar(database_url, "SELECT count(*) FROM staging_outcomes"))
+        await eventually(lambda: scalar(database_url, "SELECT count(*) FROM broker_messages"))
+        assert await scalar(database_url, "SELECT count(*) FROM messages") == 0
+        # the user has no rights announced in this read model: no notice (rights decide)
+        assert await scalar(database_url, "SELECT count(*) FROM user_notices") == 0
+
+        release = BrokerMessageReleased(
+            master_account_id=master, message_id=event.message_id,
+            reason=ReleaseReason.DEADLINE, released_at=now + timedelta(days=2),
+        )  # fmt: skip
+        for _ in range(2):  # and once more, as after a crash of staging's relay
+            await publish(kafka_bootstrap, topics.STAGING.name, release, master=master)
+
+        async def delivered() -> bool:
+            return await scalar(database_url, "SELECT count(*) FROM deliveries") == 3
+
+        await eventually(delivered, within=60)
+        assert await scalar(database_url, "SELECT count(*) FROM messages") == 1
+        assert await scalar(database_url, "SELECT count(*) FROM inbox_items") == 3

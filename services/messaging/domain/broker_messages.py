@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from html import escape
 from uuid import UUID, uuid4
 
@@ -80,6 +81,26 @@ class BrokerCopy:
     @property
     def variable_names(self) -> frozenset[str]:
         return frozenset(name for r in self.recipients for name in r.variables)
+
+
+class StagingStatus(StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class StagingOutcome:
+    """What staging decided about a master's copy that needed review. Held may turn into
+    released or rejected; those two are final (a replayed hold does not undo them)."""
+
+    master_account_id: str
+    message_id: str
+    status: StagingStatus
+    decided_at: datetime
+    reason: str | None = None
+    deadline: datetime | None = None
+    decided_by_user_id: str | None = None
 
 
 def copies_by_master(

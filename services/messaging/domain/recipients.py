@@ -85,6 +85,7 @@ class MasterUser:
     active: bool
     email_reminders: bool
     changed_at: datetime
+    rights: tuple[str, ...] = ()  # the gateway's Right values (a primary user holds all)
 
 
 def newest_clients(states: Iterable[ClientState]) -> list[ClientState]:
@@ -112,6 +113,25 @@ def newest_households(households: Iterable[HouseholdState]) -> list[HouseholdSta
         current = kept.get(household.household_id)
         if current is None or household.version > current.version:
             kept[household.household_id] = household
+    return list(kept.values())
+
+
+@dataclass(frozen=True)
+class MasterProfile:
+    """A master account's name and time zone, as the gateway last announced them."""
+
+    master_account_id: str
+    name: str
+    time_zone: str
+    changed_at: datetime
+
+
+def newest_masters(masters: Iterable[MasterProfile]) -> list[MasterProfile]:
+    kept: dict[str, MasterProfile] = {}
+    for master in masters:
+        current = kept.get(master.master_account_id)
+        if current is None or master.changed_at >= current.changed_at:
+            kept[master.master_account_id] = master
     return list(kept.values())
 
 

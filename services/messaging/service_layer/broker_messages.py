@@ -4,12 +4,13 @@ broker message and master (never one copy per client), and what a master does wi
 ``apply_broker_messages`` (the ``broker_message.issued`` consumer) groups each event's recipient
 accounts by the master owning them (the ``clients`` read model; accounts messaging does not know
 yet are left out and counted in the log) and stores each master's copy once, whatever is
-replayed. A message that needs no review is also delivered, here and once: as a message of origin
+replayed. A message that needs no review is delivered at once, and one flagged for review when
+staging releases it (``staging_outcomes.py``), each once: as a message of origin
 ``broker`` to the master's open clients among its accounts, each with the broker's variables for
 the account over the client's own, through the same recording and fan-out as a composed message
-(``sending.record_and_publish``), so each recipient gets it once per channel. A message flagged
-for review is only stored: holding and releasing it is the staging service's work, not this
-consumer's. A template the sandbox refuses is stored with the reason and delivered to nobody.
+(``sending.record_and_publish``), so each recipient gets it once per channel. Holding and
+deciding is the staging service's work, not this consumer's. A template the sandbox refuses is
+stored with the reason and delivered to nobody.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from contracts.messaging import BrokerInquiryCreated, BrokerMessageDeleted, Mess
 from services.messaging.domain.broker_messages import (
     BrokerCopy,
     BrokerInquiry,
+    StagingStatus,
     broker_source,
     broker_subject,
     copies_by_master,
@@ -102,37 +104,55 @@ async def apply_broker_messages(
 
 
 async def _keep_and_deliver(uow: MessagingUnitOfWork, copy: BrokerCopy) -> None:
-    composition = composition_of_copy(copy)
     try:
-        compile_message(composition)
+        compile_message(composition_of_copy(copy))
     except TemplateRefused as refused:
         copy = replace(copy, refused_reason=str(refused)[:2000])
-    deliver = not copy.review_required and copy.refused_reason is None
-    recipients = []
-    if deliver:
-        recipients = await uow.clients.open_clients(
-            master_account_id=copy.master_account_id, scope=ClientScope.everything(),
-            account_numbers=copy.accounts,
-        )  # fmt: skip
-    if recipients:
-        copy = replace(copy, delivered_message_id=delivery_message_id(copy))
     if not await uow.broker_messages.add(copy):
         return  # this master's copy was kept (and delivered) before: a replay
+    if copy.review_required:
+        outcome = (await uow.broker_messages.staging_of(
+            master_account_id=copy.master_account_id, message_ids=[copy.message_id]
+        )).get(copy.message_id)  # fmt: skip
+        if outcome is None or outcome.status is not StagingStatus.RELEASED:
+            return  # staging releases it (its decision may have come first: then it is here)
+    await deliver_copy(uow, copy)
+
+
+async def deliver_copy(uow: MessagingUnitOfWork, copy: BrokerCopy) -> bool:
+    """Deliver the copy to the master's open clients among its accounts, once: the copy is
+    marked with its delivering message in the same transaction. Whether it went out now."""
+    if copy.refused_reason is not None or copy.delivered_message_id is not None:
+        return False
+    recipients = await uow.clients.open_clients(
+        master_account_id=copy.master_account_id, scope=ClientScope.everything(),
+        account_numbers=copy.accounts,
+    )  # fmt: skip
     if not recipients:
-        return
+        return False
+    message_id = delivery_message_id(copy)
+    if not await uow.broker_messages.mark_delivered(
+        master_account_id=copy.master_account_id, message_id=copy.message_id,
+        delivered_message_id=message_id,
+    ):  # fmt: skip
+        return False
+    master = await uow.masters.get(copy.master_account_id)
+    firm = master.name if master is not None else copy.master_account_id
     broker_values = {r.account_number: r.variables for r in copy.recipients}
     frozen = []
     for recipient in recipients:
-        own = freeze(recipient, master_name=copy.master_account_id, now=copy.received_at)
+        own = freeze(recipient, master_name=firm, now=copy.received_at)
         variables = {**own.variables, **broker_values.get(recipient.account_number, {})}
         frozen.append(replace(own, variables=variables))
+    composition = composition_of_copy(copy)
     message = Message(
-        id=delivery_message_id(copy), master_account_id=copy.master_account_id,
+        id=message_id, master_account_id=copy.master_account_id,
         origin=MessageOrigin.BROKER, idempotency_key=f"broker:{copy.message_id}"[:128],
         subject=composition.subject, body=composition.body, channels=copy.channels,
         recipient_count=len(frozen), created_at=copy.received_at,
     )  # fmt: skip
     await record_and_publish(uow, message, frozen)
+    return True
 
 
 # --- the master's copies -------------------------------------------------------------------------
@@ -166,6 +186,10 @@ async def _summaries(
     inquiries = await uow.broker_messages.latest_inquiry_statuses(
         master_account_id=caller.master_account_id, message_ids=[c.message_id for c in copies]
     )
+    staging = await uow.broker_messages.staging_of(
+        master_account_id=caller.master_account_id,
+        message_ids=[c.message_id for c in copies if c.review_required],
+    )
     return [
         BrokerMessageSummary(
             id=c.message_id,
@@ -179,6 +203,8 @@ async def _summaries(
             refused_reason=c.refused_reason,
             statuses=counts.get(c.delivered_message_id, {}) if c.delivered_message_id else {},
             inquiry_status=inquiries.get(c.message_id),
+            staging_status=staging[c.message_id].status.value if c.message_id in staging else None,
+            staging_deadline=staging[c.message_id].deadline if c.message_id in staging else None,
         )
         for c in copies
     ]

@@ -20,10 +20,12 @@ from services.messaging.domain.recipients import (
     ClientState,
     GroupState,
     HouseholdState,
+    MasterProfile,
     MasterUser,
     newest_clients,
     newest_groups,
     newest_households,
+    newest_masters,
     newest_users,
 )
 from services.messaging.service_layer.unit_of_work import MessagingUnitOfWork
@@ -93,6 +95,7 @@ def _user_of(delivery: Delivery[Any]) -> MasterUser:
         active=event.active,
         email_reminders=event.email_reminders,
         changed_at=event.changed_at,
+        rights=tuple(right.value for right in event.rights),
     )
 
 
@@ -115,6 +118,18 @@ async def apply_household_changes(
 ) -> None:
     """Every household change of a poll: each household's newest head and members are kept."""
     await uow.households.upsert(newest_households(_household_of(d) for d in deliveries))
+
+
+async def apply_master_changes(
+    deliveries: Sequence[Delivery[Any]], uow: MessagingUnitOfWork
+) -> None:
+    """Every master change of a poll: each master's latest name and time zone is kept."""
+    profiles = (
+        MasterProfile(master_account_id=d.event.master_account_id, name=d.event.name,
+                      time_zone=d.event.time_zone, changed_at=d.event.changed_at)
+        for d in deliveries
+    )  # fmt: skip
+    await uow.masters.upsert(newest_masters(profiles))
 
 
 async def apply_user_changes(deliveries: Sequence[Delivery[Any]], uow: MessagingUnitOfWork) -> None:

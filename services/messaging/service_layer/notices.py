@@ -26,6 +26,7 @@ from services.runtime.consumers import Delivery
 from services.runtime.errors import NotFound
 from services.runtime.jobs import repeat
 from services.runtime.mail import MailError, MailTransport
+from services.runtime.mail_headers import MASTER_HEADER
 from services.runtime.service import ServiceContext
 
 log = structlog.get_logger(__name__)
@@ -106,9 +107,14 @@ def reminder_email(notice: Notice, *, sender: str, now: datetime) -> EmailMessag
     message["Subject"] = notice.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{uuid5(notice.id, 'reminder')}@advisor-portal.local>"
+    message[MASTER_HEADER] = notice.master_account_id
+    why = (
+        "You receive this email because of your reminder settings."
+        if notice.kind == TASK_DUE
+        else "You receive this email because you may decide on staged broker messages."
+    )
     message.set_content(
-        f"{notice.body}\n\nIt is in your Message Center in the Advisor Portal.\n"
-        "You receive this email because of your reminder settings.\n"
+        f"{notice.body}\n\nIt is in your Message Center in the Advisor Portal.\n{why}\n"
     )
     return message
 

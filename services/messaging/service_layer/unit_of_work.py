@@ -20,13 +20,14 @@ from contracts.api.broker_messages import InquiryStatus
 from contracts.envelope import Event
 from contracts.messaging import DeliveryStatus
 from services.messaging.domain.branding import Branding
-from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry
+from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry, StagingOutcome
 from services.messaging.domain.messages import EmailDelivery, FrozenRecipient, Message, NewDelivery
 from services.messaging.domain.recipients import (
     ClientState,
     GroupState,
     HouseholdLink,
     HouseholdState,
+    MasterProfile,
     MasterUser,
     Recipient,
 )
@@ -38,6 +39,7 @@ from services.messaging.store.directory import (
     ClientGroupRepository,
     ClientRepository,
     HouseholdRepository,
+    MasterRepository,
     MasterUserRepository,
 )
 from services.messaging.store.inbox import InboxRepository
@@ -168,6 +170,12 @@ class MasterUsers(Protocol):
     async def active(self, master_account_id: str) -> list[MasterUser]: ...
 
 
+class Masters(Protocol):
+    async def upsert(self, profiles: Sequence[MasterProfile]) -> None: ...
+
+    async def get(self, master_account_id: str) -> MasterProfile | None: ...
+
+
 class UserNotices(Protocol):
     async def add(self, notices: Sequence[NewNotice]) -> list[UUID]: ...
 
@@ -207,6 +215,18 @@ class BrokerMessages(Protocol):
     ) -> set[str]: ...
 
     async def delete(self, *, master_account_id: str, message_id: str, at: datetime) -> bool: ...
+
+    async def copy_of(self, *, master_account_id: str, message_id: str) -> BrokerCopy | None: ...
+
+    async def mark_delivered(
+        self, *, master_account_id: str, message_id: str, delivered_message_id: UUID
+    ) -> bool: ...
+
+    async def record_staging(self, outcomes: Sequence[StagingOutcome]) -> None: ...
+
+    async def staging_of(
+        self, *, master_account_id: str, message_ids: Sequence[str]
+    ) -> dict[str, StagingOutcome]: ...
 
     async def add_inquiry(self, inquiry: BrokerInquiry) -> None: ...
 
@@ -278,6 +298,9 @@ class MessagingUnitOfWork(EventPublisher, BulkPublisher, Protocol):
     def master_users(self) -> MasterUsers: ...
 
     @property
+    def masters(self) -> Masters: ...
+
+    @property
     def user_notices(self) -> UserNotices: ...
 
     @property
@@ -302,6 +325,7 @@ class SqlMessagingUnitOfWork(UnitOfWork):
         self.client_groups: ClientGroups = ClientGroupRepository(session)
         self.households: Households = HouseholdRepository(session)
         self.master_users: MasterUsers = MasterUserRepository(session)
+        self.masters: Masters = MasterRepository(session)
         self.user_notices: UserNotices = UserNoticeRepository(session)
         self.templates: Templates = TemplateRepository(session)
         self.branding: Brandings = BrandingRepository(session)

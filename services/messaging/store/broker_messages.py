@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import String, any_, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -14,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.access import ClientScope
 from contracts.accounts import Channel
 from contracts.api.broker_messages import InquiryStatus
-from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry, BrokerRecipient
+from services.messaging.domain.broker_messages import (
+    BrokerCopy,
+    BrokerInquiry,
+    BrokerRecipient,
+    StagingOutcome,
+    StagingStatus,
+)
 from services.messaging.store.directory import within
-from services.messaging.store.tables import broker_inquiries, broker_messages, clients
+from services.messaging.store.tables import (
+    broker_inquiries,
+    broker_messages,
+    clients,
+    staging_outcomes,
+)
 
 _TEXTS = ARRAY(String())
 
@@ -145,6 +157,74 @@ class BrokerMessageRepository:
             )
         )
         return set(rows)
+
+    async def copy_of(self, *, master_account_id: str, message_id: str) -> BrokerCopy | None:
+        """The master's copy, whatever the scope (for delivering it)."""
+        row = (
+            await self._session.execute(
+                select(broker_messages).where(
+                    broker_messages.c.master_account_id == master_account_id,
+                    broker_messages.c.message_id == message_id,
+                )
+            )
+        ).first()
+        return _copy(row) if row else None
+
+    async def mark_delivered(
+        self, *, master_account_id: str, message_id: str, delivered_message_id: UUID
+    ) -> bool:
+        """Name the message delivering the copy, unless one already does: whether this did."""
+        result = await self._session.execute(
+            update(broker_messages)
+            .where(
+                broker_messages.c.master_account_id == master_account_id,
+                broker_messages.c.message_id == message_id,
+                broker_messages.c.delivered_message_id.is_(None),
+            )
+            .values(delivered_message_id=delivered_message_id)
+            .returning(broker_messages.c.message_id)
+        )
+        return result.first() is not None
+
+    async def record_staging(self, outcomes: Sequence[StagingOutcome]) -> None:
+        """Keep each outcome; a final one (released, rejected) is never replaced."""
+        if not outcomes:
+            return
+        statement = insert(staging_outcomes).values([
+            {"master_account_id": o.master_account_id, "message_id": o.message_id,
+             "status": o.status.value, "reason": o.reason, "deadline": o.deadline,
+             "decided_by_user_id": o.decided_by_user_id, "decided_at": o.decided_at}
+            for o in outcomes
+        ])  # fmt: skip
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["master_account_id", "message_id"],
+                set_={name: statement.excluded[name] for name in
+                      ("status", "reason", "deadline", "decided_by_user_id", "decided_at")},
+                where=staging_outcomes.c.status == StagingStatus.HELD.value,
+            )
+        )  # fmt: skip
+
+    async def staging_of(
+        self, *, master_account_id: str, message_ids: Sequence[str]
+    ) -> dict[str, StagingOutcome]:
+        if not message_ids:
+            return {}
+        ids = bindparam("ids", list(message_ids), type_=_TEXTS)
+        rows = await self._session.execute(
+            select(staging_outcomes).where(
+                staging_outcomes.c.master_account_id == master_account_id,
+                staging_outcomes.c.message_id == any_(ids),
+            )
+        )
+        return {
+            row.message_id: StagingOutcome(
+                master_account_id=row.master_account_id, message_id=row.message_id,
+                status=StagingStatus(row.status), decided_at=row.decided_at, reason=row.reason,
+                deadline=row.deadline, decided_by_user_id=row.decided_by_user_id,
+            )
+            for row in rows
+        }  # fmt: skip
 
     async def delete(self, *, master_account_id: str, message_id: str, at: datetime) -> bool:
         result = await self._session.execute(

@@ -34,6 +34,7 @@ from services.messaging.domain.recipients import (
     GroupState,
     HouseholdLink,
     HouseholdState,
+    MasterProfile,
     MasterUser,
     Recipient,
 )
@@ -44,6 +45,7 @@ from services.messaging.store.tables import (
     household_members,
     households,
     master_users,
+    masters,
 )
 
 _UUIDS = ARRAY(PgUUID(as_uuid=True))
@@ -356,7 +358,9 @@ class MasterUserRepository:
         """Keep each user's latest state; ``users`` holds at most one per user."""
         if not users:
             return
-        statement = insert(master_users).values([asdict(user) for user in users])
+        statement = insert(master_users).values(
+            [{**asdict(user), "rights": list(user.rights)} for user in users]
+        )
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[master_users.c.user_id],
@@ -386,6 +390,36 @@ class MasterUserRepository:
         return [_user(row) for row in rows]
 
 
+class MasterRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, profiles: Sequence[MasterProfile]) -> None:
+        """Keep each master's latest name and time zone; at most one per master."""
+        if not profiles:
+            return
+        statement = insert(masters).values([asdict(profile) for profile in profiles])
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[masters.c.master_account_id],
+                set_={name: statement.excluded[name] for name in ("name", "time_zone",
+                                                                  "changed_at")},
+                where=masters.c.changed_at <= statement.excluded.changed_at,
+            )
+        )  # fmt: skip
+
+    async def get(self, master_account_id: str) -> MasterProfile | None:
+        row = (
+            await self._session.execute(
+                select(masters).where(masters.c.master_account_id == master_account_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return MasterProfile(master_account_id=row.master_account_id, name=row.name,
+                             time_zone=row.time_zone, changed_at=row.changed_at)  # fmt: skip
+
+
 def _user(row: Any) -> MasterUser:
     return MasterUser(
         user_id=row.user_id,
@@ -395,4 +429,5 @@ def _user(row: Any) -> MasterUser:
         active=row.active,
         email_reminders=row.email_reminders,
         changed_at=row.changed_at,
+        rights=tuple(row.rights),
     )

@@ -106,7 +106,18 @@ master_users = Table(
     Column("email", String(320)),
     Column("active", Boolean, nullable=False),
     Column("email_reminders", Boolean, nullable=False, server_default="false"),
+    Column("rights", ARRAY(String(32)), nullable=False, server_default="{}"),
     Column("changed_at", DateTime(timezone=True), nullable=False),  # the latest event's wins
+)
+
+masters = Table(
+    "masters",
+    metadata,
+    # the master's name (the master_name variable) and time zone, as the gateway announced them
+    Column("master_account_id", MASTER, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 # --- templates and branding -----------------------------------------------------------------
@@ -260,6 +271,19 @@ broker_messages = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("deleted_at", DateTime(timezone=True)),
     Index("ix_broker_messages_master_received", "master_account_id", "received_at"),
+)
+
+staging_outcomes = Table(
+    "staging_outcomes",
+    metadata,
+    # what staging decided about a copy that needed review (it may arrive before the copy)
+    Column("master_account_id", MASTER, primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),  # held | released | rejected
+    Column("reason", String(32)),
+    Column("deadline", DateTime(timezone=True)),
+    Column("decided_by_user_id", String(64)),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
 broker_inquiries = Table(

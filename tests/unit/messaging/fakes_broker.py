@@ -9,9 +9,21 @@ from datetime import datetime
 
 from contracts.access import ClientScope
 from contracts.api.broker_messages import InquiryStatus
-from services.messaging.domain.broker_messages import BrokerCopy, BrokerInquiry
+from uuid import UUID
+
+from services.messaging.domain.broker_messages import (
+    BrokerCopy,
+    BrokerInquiry,
+    StagingOutcome,
+    StagingStatus,
+)
 from services.messaging.domain.recipients import within_scope
-from tests.unit.messaging.fakes_directory import InMemoryClients, InMemoryGroups
+from tests.unit.messaging.fakes_directory import (
+    InMemoryClients,
+    InMemoryGroups,
+    InMemoryMasters,
+    InMemoryNotices,
+)
 from tests.unit.messaging.fakes_messages import FakeMessagingUnitOfWork
 
 
@@ -20,6 +32,7 @@ class InMemoryBrokerMessages:
         self.clients = clients
         self.copies: dict[tuple[str, str], BrokerCopy] = {}
         self.kept_inquiries: list[BrokerInquiry] = []
+        self.staging: dict[tuple[str, str], StagingOutcome] = {}
 
     async def masters_of(self, accounts: Collection[str]) -> dict[str, str]:
         return {row.account_number: row.master_account_id for row in self.clients.rows.values()
@@ -71,6 +84,33 @@ class InMemoryBrokerMessages:
         self.copies[(message_id, master_account_id)] = replace(copy, deleted_at=at)
         return True
 
+    async def copy_of(self, *, master_account_id: str, message_id: str) -> BrokerCopy | None:
+        return self.copies.get((message_id, master_account_id))
+
+    async def mark_delivered(
+        self, *, master_account_id: str, message_id: str, delivered_message_id: UUID
+    ) -> bool:
+        copy = self.copies.get((message_id, master_account_id))
+        if copy is None or copy.delivered_message_id is not None:
+            return False
+        self.copies[(message_id, master_account_id)] = replace(
+            copy, delivered_message_id=delivered_message_id
+        )
+        return True
+
+    async def record_staging(self, outcomes: Sequence[StagingOutcome]) -> None:
+        for outcome in outcomes:
+            key = (outcome.master_account_id, outcome.message_id)
+            current = self.staging.get(key)
+            if current is None or current.status is StagingStatus.HELD:
+                self.staging[key] = outcome
+
+    async def staging_of(
+        self, *, master_account_id: str, message_ids: Sequence[str]
+    ) -> dict[str, StagingOutcome]:
+        return {m: self.staging[(master_account_id, m)] for m in message_ids
+                if (master_account_id, m) in self.staging}  # fmt: skip
+
     async def add_inquiry(self, inquiry: BrokerInquiry) -> None:
         self.kept_inquiries.append(inquiry)
 
@@ -94,6 +134,8 @@ class FakeBrokerUnitOfWork(FakeMessagingUnitOfWork):
     client_groups: InMemoryGroups = field(default_factory=InMemoryGroups)
     clients: InMemoryClients = field(init=False)
     broker_messages: InMemoryBrokerMessages = field(init=False)
+    masters: InMemoryMasters = field(default_factory=InMemoryMasters)
+    user_notices: InMemoryNotices = field(default_factory=InMemoryNotices)
 
     def __post_init__(self) -> None:
         self.clients = InMemoryClients(self.client_groups)

@@ -17,6 +17,7 @@ from services.messaging.domain.recipients import (
     GroupState,
     HouseholdLink,
     HouseholdState,
+    MasterProfile,
     MasterUser,
     Recipient,
     group_visible_to,
@@ -171,6 +172,20 @@ class InMemoryUsers:
             u for u in self.kept.values() if u.master_account_id == master_account_id and u.active
         ]
         return sorted(found, key=lambda u: (u.display_name.lower(), u.user_id))
+
+
+class InMemoryMasters:
+    def __init__(self) -> None:
+        self.rows: dict[str, MasterProfile] = {}
+
+    async def upsert(self, profiles: Sequence[MasterProfile]) -> None:
+        for profile in profiles:
+            current = self.rows.get(profile.master_account_id)
+            if current is None or current.changed_at <= profile.changed_at:
+                self.rows[profile.master_account_id] = profile
+
+    async def get(self, master_account_id: str) -> MasterProfile | None:
+        return self.rows.get(master_account_id)
 
 
 class InMemoryNotices:
