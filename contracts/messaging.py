@@ -10,7 +10,8 @@
 - ``messaging.delivery_batch``: the internal fan-out unit, one chunk of a message's recipients
   (on ``MESSAGING_FANOUT``, keyed by message id and chunk number so chunks spread over
   partitions and replicas);
-- ``messaging.bulletin``: a trading-platform bulletin for one account (on ``BULLETINS``).
+- ``messaging.bulletins_posted``: trading-platform bulletins, one per account, for the accounts
+  of one fan-out chunk (on ``BULLETINS``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.accounts import Channel
-from contracts.envelope import Envelope, Event
+from contracts.envelope import ContractModel, Envelope, Event
 
 FANOUT_CHUNK_MAX = 1000
 """Recipients in one ``messaging.delivery_batch`` at most (the sender uses 500)."""
@@ -92,19 +93,27 @@ class DeliveryBatch(Event):
         return f"{self.message_id}/{self.chunk}"
 
 
-class BulletinPosted(Event):
+class Bulletin(ContractModel):
     """A trading-platform bulletin for one client account (plain text)."""
 
-    type: Literal["messaging.bulletin"] = "messaging.bulletin"
-    master_account_id: str = Field(max_length=32)
-    message_id: UUID
     account_number: str | None = Field(default=None, max_length=32)
     contact_id: UUID
     subject: str = Field(max_length=300)
     text: str
 
+
+class BulletinsPosted(Event):
+    """Bulletins of one message for several client accounts (those of one fan-out chunk, split
+    so that an event stays well under the broker's message size limit)."""
+
+    type: Literal["messaging.bulletins_posted"] = "messaging.bulletins_posted"
+    master_account_id: str = Field(max_length=32)
+    message_id: UUID
+    part: str = Field(max_length=80, description="which chunk and part: unique per message")
+    bulletins: list[Bulletin] = Field(min_length=1, max_length=FANOUT_CHUNK_MAX)
+
     def partition_key(self) -> str:
-        return self.account_number or str(self.contact_id)
+        return f"{self.message_id}/{self.part}"
 
 
 class BrokerInquiryCreated(Event):
@@ -139,4 +148,4 @@ MessagingEvent = Annotated[
 ]
 MessagingEnvelope = Envelope[MessagingEvent]
 FanoutEnvelope = Envelope[DeliveryBatch]
-BulletinEnvelope = Envelope[BulletinPosted]
+BulletinEnvelope = Envelope[BulletinsPosted]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import accounts, contacts, crm, deadletter, messaging, staging, users
+from contracts import accounts, contacts, crm, deadletter, mail, messaging, staging, users
 from contracts.envelope import Envelope
 
 
@@ -82,8 +82,9 @@ MESSAGING_FANOUT = Topic(
 BULLETINS = Topic(
     "messaging.bulletins",
     messaging.BulletinEnvelope,
-    "account number",
-    "Trading-platform bulletins for client accounts, rendered per recipient.",
+    "message id and chunk part",
+    "Trading-platform bulletins for client accounts, rendered per recipient: each event holds "
+    "the bulletins of one fan-out chunk (or part of one).",
 )
 USERS = Topic(
     "gateway.users",
@@ -99,6 +100,12 @@ STAGING = Topic(
     "Message staging: broker messages flagged for review held (with their deadline), released "
     "(not staged, Send As Is, deadline) or rejected (Reject Once, Always Reject), once each per "
     "master; staging elections and Always-Reject message types.",
+)
+MAIL_BOUNCES = Topic(
+    "mail.bounces",
+    mail.MailEnvelope,
+    "Message-ID of the bounced email",
+    "Bounces reported by the mail system after it accepted an email (external).",
 )
 DEAD_LETTERS = Topic(
     "platform.dead-letters",
@@ -121,5 +128,6 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BULLETINS,
     USERS,
     STAGING,
+    MAIL_BOUNCES,
     DEAD_LETTERS,
 )

@@ -46,6 +46,7 @@ DEFINITION = ServiceDefinition(
         (topics.USERS, handlers.USER_HANDLERS),
         (topics.BROKER_MESSAGES, handlers.BROKER_HANDLERS),
         (topics.STAGING, handlers.STAGING_HANDLERS),
+        (topics.MAIL_BOUNCES, handlers.MAIL_HANDLERS),
     ],
 )
 

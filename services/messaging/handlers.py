@@ -11,6 +11,7 @@ from contracts.contacts import (
     ContactReopened,
 )
 from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
+from contracts.mail import EmailBounced
 from contracts.messaging import DeliveryBatch
 from contracts.staging import BrokerMessageHeld, BrokerMessageRejected, BrokerMessageReleased
 from contracts.users import MasterChanged, UserChanged
@@ -22,6 +23,7 @@ from services.messaging.service_layer.directory import (
     apply_master_changes,
     apply_user_changes,
 )
+from services.messaging.service_layer.email_delivery import apply_bounces
 from services.messaging.service_layer.fanout import apply_delivery_batches
 from services.messaging.service_layer.notices import apply_tasks_due
 from services.messaging.service_layer.staging_outcomes import apply_staging_outcomes
@@ -58,4 +60,8 @@ STAGING_HANDLERS: HandlerTable = {
     BrokerMessageHeld: apply_staging_outcomes,  # S2: the master's users told, with the deadline
     BrokerMessageReleased: apply_staging_outcomes,  # deliver the copy, once
     BrokerMessageRejected: apply_staging_outcomes,
+}
+
+MAIL_HANDLERS: HandlerTable = {
+    EmailBounced: apply_bounces,  # M8: a sent email reported back as bounced
 }

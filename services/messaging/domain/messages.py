@@ -3,6 +3,7 @@ status, the email retry schedule, the deterministic Message-ID)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -134,6 +135,19 @@ def email_message_id(message_id: UUID, contact_id: UUID, domain: str) -> str:
     """The same Message-ID for every attempt of one recipient's email: a resend after a crash
     between sending and recording is recognisable as the same message."""
     return f"<message-{message_id}-{contact_id}@{domain}>"
+
+
+_EMAIL_MESSAGE_ID = re.compile(
+    r"^<message-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-"
+    r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@[^<>\s]+>$"
+)
+
+
+def recipient_of_email(message_id_header: str) -> tuple[UUID, UUID] | None:
+    """The message and recipient an email's Message-ID names (``email_message_id``); None for
+    one the communication center did not send."""
+    found = _EMAIL_MESSAGE_ID.match(message_id_header.strip().lower())
+    return (UUID(found[1]), UUID(found[2])) if found else None
 
 
 def branding_view(frozen: dict[str, Any] | None) -> BrandingView:

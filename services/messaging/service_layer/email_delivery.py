@@ -15,13 +15,14 @@ import asyncio
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
 
 from contracts import topics
 from contracts.accounts import Channel
+from contracts.mail import EmailBounced
 from contracts.messaging import DeliveryChanged, DeliveryStatus
 from services.messaging.domain.messages import (
     EMAIL_FIRST_RETRY,
@@ -32,6 +33,7 @@ from services.messaging.domain.messages import (
     branding_view,
     composition_of,
     message_email,
+    recipient_of_email,
 )
 from services.messaging.domain.rendering import (
     BrandingView,
@@ -41,6 +43,7 @@ from services.messaging.domain.rendering import (
 )
 from services.messaging.service_layer.unit_of_work import MessagingUnitOfWork
 from services.runtime.clock import Clock
+from services.runtime.consumers import Delivery
 from services.runtime.jobs import repeat
 from services.runtime.mail import MailError, MailTransport
 from services.runtime.mail_headers import MASTER_HEADER
@@ -148,6 +151,32 @@ async def _announce(uow: MessagingUnitOfWork, handled: Sequence[EmailDelivery]) 
         )
     for master, events in by_master.items():
         await uow.publish_all(topics.MESSAGING.name, events, master_account_id=master)
+
+
+async def apply_bounces(deliveries: Sequence[Delivery[Any]], uow: MessagingUnitOfWork) -> None:
+    """Every bounce of a poll: the sent emails they name become bounced, with the mail system's
+    reason (one statement), announced per message; a bounce of an email this service did not
+    send, or of one already bounced, changes nothing."""
+    wanted: dict[tuple[UUID, UUID], str] = {}
+    for delivery in deliveries:
+        event: EmailBounced = delivery.event
+        named = recipient_of_email(event.message_id_header)
+        if named is None:
+            log.info("bounce of an email not sent here", recipient_domain=event.recipient
+                     .rpartition("@")[2][:100])  # fmt: skip
+            continue
+        wanted.setdefault(named, event.reason or "bounced")
+    bounced = await uow.deliveries.mark_bounced([(m, c, r) for (m, c), r in wanted.items()])
+    grouped: dict[tuple[str, UUID, str], list[UUID]] = {}
+    for master, message_id, contact_id, reason in bounced:
+        grouped.setdefault((master, message_id, reason), []).append(contact_id)
+    for (master, message_id, reason), contact_ids in grouped.items():
+        await uow.publish(
+            topics.MESSAGING.name,
+            DeliveryChanged(message_id=message_id, contact_ids=contact_ids, channel=Channel.EMAIL,
+                            status=DeliveryStatus.BOUNCED, reason=reason),
+            master_account_id=master,
+        )  # fmt: skip
 
 
 class EmailSender:

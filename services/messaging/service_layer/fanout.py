@@ -5,7 +5,7 @@ a replay after a restart, a second replica) delivers nothing twice.
 Per chunk, set-based: the message is compiled once (per message and poll), every recipient and
 channel rendered, the deliveries inserted with ``ON CONFLICT DO NOTHING RETURNING``; then the new
 Message Center rows are inserted (delivered), the new bulletins published through the outbox
-(sent), and the new emails queued for the sender, due at once.
+(sent; a few events per chunk, not one per account), and the new emails queued for the sender, due at once.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ import structlog
 
 from contracts import topics
 from contracts.accounts import Channel
-from contracts.messaging import BulletinPosted, DeliveryBatch, DeliveryChanged, DeliveryStatus
+from contracts.messaging import (
+    Bulletin,
+    BulletinsPosted,
+    DeliveryBatch,
+    DeliveryChanged,
+    DeliveryStatus,
+)
 from services.messaging.domain.messages import (
     Message,
     NewDelivery,
@@ -40,6 +46,7 @@ from services.runtime.consumers import Delivery
 log = structlog.get_logger(__name__)
 
 Prepared = tuple[Message, CompiledMessage, BrandingView]
+BULLETIN_EVENT_BYTES = 256 * 1024  # well under the broker's 1 MB message limit
 
 
 async def apply_delivery_batches(
@@ -110,9 +117,7 @@ async def deliver_chunk(
     await uow.inbox.add(message_id=message.id, master_account_id=message.master_account_id,
                         created_at=at, items=inbox)  # fmt: skip
     bulletins = [
-        BulletinPosted(
-            master_account_id=message.master_account_id,
-            message_id=message.id,
+        Bulletin(
             account_number=by_id[contact_id].account_number,
             contact_id=contact_id,
             subject=content.subject,
@@ -121,11 +126,35 @@ async def deliver_chunk(
         for (contact_id, channel), content in rendered.items()
         if channel is Channel.BULLETIN and (contact_id, channel) in new
     ]
-    await uow.publish_all(topics.BULLETINS.name, bulletins,
+    posted = [
+        BulletinsPosted(
+            master_account_id=message.master_account_id,
+            message_id=message.id,
+            part=f"{event.chunk}.{number}",
+            bulletins=part,
+        )
+        for number, part in enumerate(parts_within(bulletins, BULLETIN_EVENT_BYTES))
+    ]
+    await uow.publish_all(topics.BULLETINS.name, posted,
                           master_account_id=message.master_account_id, caused_by=delivery)  # fmt: skip
     changes = _terminal_changes(message.id, rows, new)
     await uow.publish_all(topics.MESSAGING.name, changes,
                           master_account_id=message.master_account_id, caused_by=delivery)  # fmt: skip
+
+
+def parts_within(bulletins: Sequence[Bulletin], limit: int) -> list[list[Bulletin]]:
+    """The bulletins in order, cut into parts of about ``limit`` bytes of text at most (one
+    bulletin larger than that is a part of its own)."""
+    parts: list[list[Bulletin]] = []
+    size = limit
+    for bulletin in bulletins:
+        weight = len(bulletin.text.encode()) + len(bulletin.subject.encode()) + 120
+        if size + weight > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(bulletin)
+        size += weight
+    return parts
 
 
 def _terminal_changes(

@@ -89,6 +89,10 @@ class Deliveries(Protocol):
 
     async def save_outcomes(self, outcomes: Sequence[EmailDelivery]) -> None: ...
 
+    async def mark_bounced(
+        self, bounces: Sequence[tuple[UUID, UUID, str]]
+    ) -> list[tuple[str, UUID, UUID, str]]: ...
+
     async def status_counts(
         self, message_ids: Sequence[UUID]
     ) -> dict[UUID, dict[DeliveryStatus, int]]: ...

@@ -68,6 +68,19 @@ _SAVE_OUTCOMES = text(
 ).bindparams(bindparam("message_ids", type_=_UUIDS), bindparam("contact_ids", type_=_UUIDS))
 
 
+_MARK_BOUNCED = text(
+    """
+    UPDATE deliveries AS d
+    SET status = 'bounced', reason = b.reason, updated_at = now()
+    FROM unnest(CAST(:message_ids AS uuid[]), CAST(:contact_ids AS uuid[]),
+                CAST(:reasons AS varchar[])) AS b(message_id, contact_id, reason)
+    WHERE d.message_id = b.message_id AND d.contact_id = b.contact_id AND d.channel = 'E'
+      AND d.status = 'sent'
+    RETURNING d.master_account_id, d.message_id, d.contact_id, d.reason
+    """
+).bindparams(bindparam("message_ids", type_=_UUIDS), bindparam("contact_ids", type_=_UUIDS))
+
+
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -121,6 +134,19 @@ class DeliveryRepository:
                 "reasons": [o.reason for o in outcomes],
             },
         )
+
+    async def mark_bounced(
+        self, bounces: Sequence[tuple[UUID, UUID, str]]
+    ) -> list[tuple[str, UUID, UUID, str]]:
+        """Sent emails (message, recipient, reason) that bounced: (master, message, recipient,
+        reason) of those that were sent and now are bounced (a repeat changes nothing)."""
+        if not bounces:
+            return []
+        rows = await self._session.execute(_MARK_BOUNCED, {
+            "message_ids": [b[0] for b in bounces], "contact_ids": [b[1] for b in bounces],
+            "reasons": [b[2][:500] for b in bounces],
+        })  # fmt: skip
+        return [(r.master_account_id, r.message_id, r.contact_id, r.reason) for r in rows]
 
     async def status_counts(
         self, message_ids: Sequence[UUID]

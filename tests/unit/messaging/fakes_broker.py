@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from uuid import UUID
 
 from contracts.access import ClientScope
 from contracts.api.broker_messages import InquiryStatus
-from uuid import UUID
-
 from services.messaging.domain.broker_messages import (
     BrokerCopy,
     BrokerInquiry,

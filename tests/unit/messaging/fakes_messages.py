@@ -118,6 +118,19 @@ class FakeDeliveries:
         for outcome in outcomes:
             self.rows[(outcome.message_id, outcome.contact_id, Channel.EMAIL)] = replace(outcome)
 
+    async def mark_bounced(
+        self, bounces: Sequence[tuple[UUID, UUID, str]]
+    ) -> list[tuple[str, UUID, UUID, str]]:
+        done = []
+        for message_id, contact_id, reason in bounces:
+            row = self.rows.get((message_id, contact_id, Channel.EMAIL))
+            if isinstance(row, EmailDelivery) and row.status is DeliveryStatus.SENT:
+                self.rows[(message_id, contact_id, Channel.EMAIL)] = replace(
+                    row, status=DeliveryStatus.BOUNCED, reason=reason
+                )
+                done.append((row.master_account_id, message_id, contact_id, reason))
+        return done
+
     async def status_counts(
         self, message_ids: Sequence[UUID]
     ) -> dict[UUID, dict[DeliveryStatus, int]]:

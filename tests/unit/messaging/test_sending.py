@@ -16,7 +16,7 @@ from contracts.api.messages import MessageSend
 from contracts.api.recipients import RecipientSelection
 from contracts.envelope import Envelope
 from contracts.messaging import (
-    BulletinPosted,
+    BulletinsPosted,
     DeliveryBatch,
     DeliveryChanged,
     DeliveryStatus,
@@ -155,7 +155,8 @@ async def test_a_replayed_chunk_delivers_nothing_twice(book: list[Recipient]) ->
     await apply_delivery_batches(chunks + chunks, uow.as_uow())  # redelivered, and by a twin
     assert len(uow.deliveries.rows) == 3 * 3
     assert len(uow.inbox.items) == 3
-    assert len(uow.events(BulletinPosted)) == 3
+    [posted] = uow.events(BulletinsPosted)
+    assert len(posted.bulletins) == 3, "one event for the chunk's bulletins"
     statuses = {(ch, row.status) for (_, _, ch), row in uow.deliveries.rows.items()}
     assert statuses == {(Channel.MESSAGE_CENTER, DeliveryStatus.DELIVERED),
                         (Channel.BULLETIN, DeliveryStatus.SENT),
@@ -167,11 +168,21 @@ async def test_a_replayed_chunk_delivers_nothing_twice(book: list[Recipient]) ->
     }, "terminal statuses only, one event per chunk and channel"
     item = next(iter(uow.inbox.items.values()))
     assert item["subject"].startswith("News for First") and "<html" in item["html"]
-    bulletin = uow.events(BulletinPosted)[0]
-    assert bulletin.account_number in {r.account_number for r in book}
+    assert {b.account_number for b in posted.bulletins} == {r.account_number for r in book}
     assert (
-        next(t for t, e in uow.published if isinstance(e, BulletinPosted)) == topics.BULLETINS.name
+        next(t for t, e in uow.published if isinstance(e, BulletinsPosted)) == topics.BULLETINS.name
     )
+
+
+def test_bulletins_are_cut_into_parts_under_the_size_limit() -> None:
+    from contracts.messaging import Bulletin
+    from services.messaging.service_layer.fanout import parts_within
+
+    bulletins = [Bulletin(contact_id=uuid4(), subject="s", text="x" * 1000) for _ in range(10)]
+    parts = parts_within(bulletins, 3500)
+    assert [len(p) for p in parts] == [3, 3, 3, 1]
+    assert [b for p in parts for b in p] == bulletins
+    assert [len(p) for p in parts_within(bulletins[:2], 10)] == [1, 1], "too big: alone"
 
 
 async def test_a_recipient_without_email_fails_on_that_channel_only(
@@ -290,3 +301,28 @@ async def test_resend_goes_to_the_same_recipients_linked_to_the_first(
     same, new_again = await sending.resend_message(uow.as_uow(), CALLER, first.id,
                                                    idempotency_key="r-1", now=NOW)  # fmt: skip
     assert same.id == again.id and not new_again
+
+
+async def test_a_bounce_after_sending_marks_that_email_bounced_once(book: list[Recipient]) -> None:
+    from contracts.mail import EmailBounced
+    from services.messaging.service_layer.email_delivery import apply_bounces
+
+    uow, message_id = await fanned_out_email(book)
+    transport = FlakyTransport()
+    await send_due_emails(uow.as_uow(), transport, sender="a@advisor.test", now=NOW)
+    [email] = transport.sent
+
+    def bounce(header: str) -> Delivery[Any]:
+        event = EmailBounced(message_id_header=header, recipient="client0@example.com",
+                             reason="550 5.1.1 mailbox unknown", bounced_at=NOW)  # fmt: skip
+        return Delivery(event, Envelope.wrap(event, master_account_id=MASTER))
+
+    stranger = "<someone-else@elsewhere.test>"
+    await apply_bounces([bounce(email["Message-ID"]), bounce(stranger)], uow.as_uow())
+    await apply_bounces([bounce(email["Message-ID"].upper())], uow.as_uow())  # a repeat
+    row = uow.deliveries.email(message_id, book[0].contact_id)
+    assert (row.status, row.reason) == (DeliveryStatus.BOUNCED, "550 5.1.1 mailbox unknown")
+    bounced = [c for c in uow.events(DeliveryChanged) if c.status is DeliveryStatus.BOUNCED]
+    assert [(c.contact_ids, c.reason) for c in bounced] == [
+        ([book[0].contact_id], "550 5.1.1 mailbox unknown")
+    ]
