@@ -6,10 +6,11 @@ service that needs account facts consumes them from the topics in :mod:`contract
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import EmailStr, Field
 
@@ -223,6 +224,20 @@ class BrokerMessageIssued(Event):
         return self.message_id
 
 
+class BrokerInquiryAnswered(Event):
+    """The broker answered a master's inquiry about one of its messages."""
+
+    type: Literal["broker_message.inquiry_answered"] = "broker_message.inquiry_answered"
+    inquiry_id: UUID
+    message_id: str = Field(max_length=64, description="the broker message asked about")
+    master_account_id: str = Field(min_length=1, max_length=32)
+    answer: str = Field(min_length=1, max_length=4000)
+    answered_at: datetime
+
+    def partition_key(self) -> str:
+        return self.message_id
+
+
 class SecurityDeviceShipped(_AccountEvent):
     type: Literal["security_device.shipped"] = "security_device.shipped"
     request_id: str
@@ -253,5 +268,8 @@ AccountLifecycleEnvelope = Envelope[AccountLifecycleEvent]
 AccountTransactionEnvelope = Envelope[AccountTransactionEvent]
 AccountValuationEnvelope = Envelope[AccountValuationEvent]
 CorporateActionEnvelope = Envelope[CorporateActionAnnounced]
-BrokerMessageEnvelope = Envelope[BrokerMessageIssued]
+BrokerMessageEvent = Annotated[
+    BrokerMessageIssued | BrokerInquiryAnswered, Field(discriminator="type")
+]
+BrokerMessageEnvelope = Envelope[BrokerMessageEvent]
 SecurityDeviceEnvelope = Envelope[SecurityDeviceShipped]

@@ -4,9 +4,9 @@
 - ``messaging.delivery_changed``: deliveries of one message on one channel reached a status
   other systems may follow (public, on ``MESSAGING``). Batched: one event names every recipient
   of a fan-out chunk that took the status together (an email's outcome names one);
-- ``messaging.broker_inquiry_created`` / ``messaging.broker_message_deleted``: a master asked
-  the broker about one of its Sent By Broker copies, or deleted its copy (public, on
-  ``MESSAGING``);
+- ``messaging.broker_inquiry_created`` / ``messaging.broker_inquiry_closed`` /
+  ``messaging.broker_message_deleted``: a master asked the broker about one of its Sent By
+  Broker copies, closed such an inquiry, or deleted its copy (public, on ``MESSAGING``);
 - ``messaging.delivery_batch``: the internal fan-out unit, one chunk of a message's recipients
   (on ``MESSAGING_FANOUT``, keyed by message id and chunk number so chunks spread over
   partitions and replicas);
@@ -130,6 +130,19 @@ class BrokerInquiryCreated(Event):
         return self.broker_message_id
 
 
+class BrokerInquiryClosed(Event):
+    """A master user closed an inquiry (answered or not: nothing more to ask)."""
+
+    type: Literal["messaging.broker_inquiry_closed"] = "messaging.broker_inquiry_closed"
+    inquiry_id: UUID
+    broker_message_id: str = Field(max_length=64)
+    master_account_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=64)
+
+    def partition_key(self) -> str:
+        return self.broker_message_id
+
+
 class BrokerMessageDeleted(Event):
     """A master deleted its copy of a broker message (hidden from its lists from now on)."""
 
@@ -143,7 +156,11 @@ class BrokerMessageDeleted(Event):
 
 
 MessagingEvent = Annotated[
-    MessageSent | DeliveryChanged | BrokerInquiryCreated | BrokerMessageDeleted,
+    MessageSent
+    | DeliveryChanged
+    | BrokerInquiryCreated
+    | BrokerInquiryClosed
+    | BrokerMessageDeleted,
     Field(discriminator="type"),
 ]
 MessagingEnvelope = Envelope[MessagingEvent]

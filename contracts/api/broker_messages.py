@@ -102,3 +102,5 @@ class InquiryOut(BaseModel):
     status: InquiryStatus
     created_at: datetime
     updated_at: datetime
+    answer: str | None = Field(default=None, description="the broker's answer, once given")
+    answered_at: datetime | None = None

@@ -31,6 +31,7 @@ from contracts.api.message_templates import (
     VariableList,
 )
 from contracts.api.messages import (
+    InboxItem,
     InboxPage,
     MessageAccepted,
     MessageDetail,
@@ -257,6 +258,15 @@ async def broker_inquiries(
     return INQUIRIES.validate_python(found)
 
 
+async def close_broker_inquiry(
+    clients: ServiceClients, user: User, message_id: str, inquiry_id: UUID
+) -> InquiryOut:
+    found = await clients.messaging.json(
+        "POST", f"{_broker(message_id)}/inquiries/{inquiry_id}/close", user
+    )
+    return InquiryOut.model_validate(found)
+
+
 async def delete_broker_message(clients: ServiceClients, user: User, message_id: str) -> None:
     await clients.messaging.call("DELETE", _broker(message_id), user)
 
@@ -312,6 +322,13 @@ async def client_inbox(
     params = {"unread": str(unread).lower(), "page": page}
     found = await clients.messaging.json("GET", f"/clients/{contact_id}/inbox", user, params=params)
     return InboxPage.model_validate(found)
+
+
+async def client_inbox_item(
+    clients: ServiceClients, user: User, contact_id: UUID, message_id: UUID
+) -> InboxItem:
+    found = await clients.messaging.json("GET", f"/clients/{contact_id}/inbox/{message_id}", user)
+    return InboxItem.model_validate(found)
 
 
 async def mark_inbox_read(

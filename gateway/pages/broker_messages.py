@@ -5,6 +5,7 @@ clients, one copy's template, variables and recipients, the content as one accou
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,6 +29,7 @@ _ID = re.compile(BROKER_MESSAGE_ID)
 NOTICES = {
     "emailed": "The details are on their way to your email address.",
     "inquired": "Your inquiry was sent to the broker.",
+    "closed": "The inquiry is closed.",
 }
 
 
@@ -107,6 +109,15 @@ async def inquire(
         return await _detail_view(request, user, clock, clients, message_id, errors=errors,
                                   text=text)  # fmt: skip
     return RedirectResponse(f"/messages/broker/{message_id}?done=inquired", status_code=303)
+
+
+@router.post("/messages/broker/{message_id}/inquiries/{inquiry_id:uuid}/close")
+async def close_inquiry(
+    message_id: str, inquiry_id: UUID, user: PageUser, form: PostedForm, clients: ClientsDep
+) -> Response:
+    message_id = _checked(message_id)
+    await messaging.close_broker_inquiry(clients, user, message_id, inquiry_id)
+    return RedirectResponse(f"/messages/broker/{message_id}?done=closed", status_code=303)
 
 
 @router.post("/messages/broker/{message_id}/delete")

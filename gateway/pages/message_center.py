@@ -6,37 +6,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contracts.access import Right
-from contracts.api.messages import InboxItem
 from gateway.auth.rights import needs
 from gateway.clients import contacts, messaging
-from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep
 from gateway.pages.deps import MasterClock, PageUser, checked_form
 from gateway.pages.message_templates import framed_html
 from gateway.pages.rendering import render
-from gateway.store.users import User
 
-router = APIRouter(include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER)])
-
-PAGES_SEARCHED = 20
-"""How many pages of the inbox are read to find one message (newest first)."""
-
-
-async def _item(
-    clients: ServiceClients, user: User, contact_id: UUID, message_id: UUID
-) -> InboxItem:
-    for page in range(1, PAGES_SEARCHED + 1):
-        inbox = await messaging.client_inbox(clients, user, contact_id, page=page)
-        found = next((item for item in inbox.items if item.message_id == message_id), None)
-        if found is not None:
-            return found
-        if page * inbox.page_size >= inbox.total:
-            break
-    raise HTTPException(404, "no such message in this client's Message Center")
+# the tab of a contact record: it reads the record (CRM) and the client's inbox
+router = APIRouter(
+    include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER, Right.CRM)]
+)
 
 
 @router.get("/contacts/{contact_id:uuid}/message-center")
@@ -76,7 +60,7 @@ async def message_page(
     clients: ClientsDep,
 ) -> Response:
     contact = await contacts.get_contact(clients, user, contact_id)
-    item = await _item(clients, user, contact_id, message_id)
+    item = await messaging.client_inbox_item(clients, user, contact_id, message_id)
     return render(request, "message_center_item.html", user=user, active="contacts",
                   contact=contact, tab="message-center", item=item, clock=clock)  # fmt: skip
 
@@ -85,4 +69,6 @@ async def message_page(
 async def message_body(
     contact_id: UUID, message_id: UUID, user: PageUser, clients: ClientsDep
 ) -> Response:
-    return framed_html((await _item(clients, user, contact_id, message_id)).html)
+    return framed_html(
+        (await messaging.client_inbox_item(clients, user, contact_id, message_id)).html
+    )

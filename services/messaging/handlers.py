@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.accounts import BrokerMessageIssued
+from contracts.accounts import BrokerInquiryAnswered, BrokerMessageIssued
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -15,6 +15,7 @@ from contracts.mail import EmailBounced
 from contracts.messaging import DeliveryBatch
 from contracts.staging import BrokerMessageHeld, BrokerMessageRejected, BrokerMessageReleased
 from contracts.users import MasterChanged, UserChanged
+from services.messaging.service_layer.broker_inquiries import apply_inquiry_answers
 from services.messaging.service_layer.broker_messages import apply_broker_messages
 from services.messaging.service_layer.directory import (
     apply_contact_states,
@@ -54,6 +55,7 @@ FANOUT_HANDLERS: HandlerTable = {
 
 BROKER_HANDLERS: HandlerTable = {
     BrokerMessageIssued: apply_broker_messages,  # M7: one copy per master, delivered once
+    BrokerInquiryAnswered: apply_inquiry_answers,  # the broker's answer to an inquiry
 }
 
 STAGING_HANDLERS: HandlerTable = {

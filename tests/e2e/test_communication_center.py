@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from contracts import topics
 from contracts.access import ClientScope, Right
-from contracts.accounts import BrokerMessageIssued, Channel
+from contracts.accounts import BrokerInquiryAnswered, BrokerMessageIssued, Channel
 from deploy.demo import DEMO_MASTERS, demo_user
 from deploy.stack import Stack
 from gateway.admin import create_user
@@ -152,9 +153,12 @@ def test_a_message_to_two_clients_reaches_their_inboxes_and_their_email(stack: S
             f"/api/v1/messages/{accepted['id']}/recipients/{recipient['contact_id']}/rendered",
             params={"channel": "E"}))  # fmt: skip
         assert rendered["matches_delivered"], rendered
-    inbox = _ok(client.get(f"/api/v1/contacts/{recipients[0]['contact_id']}/message-center"))
-    item = next(i for i in inbox["items"] if i["message_id"] == accepted["id"])
-    assert item["read_at"] is not None
+    item = _ok(client.get(f"/api/v1/contacts/{recipients[0]['contact_id']}/message-center/"
+                          f"{accepted['id']}"))  # fmt: skip
+    assert item["read_at"] is not None and item["subject"] == subject
+    missing = client.get(f"/api/v1/contacts/{recipients[0]['contact_id']}/message-center/"
+                         f"{uuid.uuid4()}")  # fmt: skip
+    assert missing.status_code == 404
 
     def mailed() -> set[str]:
         found = captured_mail(stack.mail_dir, MASTER.master_account_id)
@@ -230,6 +234,20 @@ def test_a_broker_message_is_kept_once_delivered_inquired_about_and_deleted(stac
     inquiry = _ok(client.post(f"{path}/inquiries", json={"text": "Why now?"}), 201)
     assert _ok(client.get(f"{path}/inquiries"))[0]["id"] == inquiry["id"]
     assert client.post(f"{path}/inquiries", json={"text": "x" * 2001}).status_code == 422
+    answer = BrokerInquiryAnswered(inquiry_id=inquiry["id"], message_id=message_id,
+                                   master_account_id=MASTER.master_account_id,
+                                   answer="A quarterly rule.", answered_at=datetime.now(UTC))  # fmt: skip
+    asyncio.run(publish(stack.bootstrap_servers, topics.BROKER_MESSAGES.name, answer,
+                        master=MASTER.master_account_id))  # fmt: skip
+
+    def answered() -> dict[str, Any] | None:
+        found: dict[str, Any] = _ok(client.get(f"{path}/inquiries"))[0]
+        return found if found["status"] == "answered" else None
+
+    assert eventually(answered, within=30)["answer"] == "A quarterly rule."
+    closed = _ok(client.post(f"{path}/inquiries/{inquiry['id']}/close"))
+    assert closed["status"] == "closed"
+    assert client.post(f"{path}/inquiries/{inquiry['id']}/close").status_code == 404
 
     portal = httpx.Client(base_url=stack.portal_url, timeout=15, follow_redirects=False)
     portal.post("/login", data={"username": demo_user(), "password": DEMO_PASSWORD})

@@ -5,6 +5,7 @@ email me the details, inquiries, delete. Owned by the messaging service."""
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, status
 
@@ -83,6 +84,14 @@ async def list_inquiries(
     message_id: MessageId, user: CurrentUser, clients: ClientsDep
 ) -> list[InquiryOut]:
     return await messaging.broker_inquiries(clients, user, message_id)
+
+
+@router.post("/{message_id}/inquiries/{inquiry_id}/close", responses=NOT_FOUND)
+async def close_inquiry(
+    message_id: MessageId, inquiry_id: UUID, user: CurrentUser, clients: ClientsDep
+) -> InquiryOut:
+    """Close an inquiry (answered by the broker, or no longer needed); 404 once closed."""
+    return await messaging.close_broker_inquiry(clients, user, message_id, inquiry_id)
 
 
 @router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

@@ -14,6 +14,7 @@ from contracts.access import Right
 from contracts.accounts import Channel
 from contracts.api.messages import (
     IDEMPOTENCY_KEY_MAX,
+    InboxItem,
     InboxPage,
     MessageAccepted,
     MessageDetail,
@@ -167,6 +168,14 @@ async def client_message_center(
 ) -> InboxPage:
     """The client's Message Center: what was delivered to them, read or unread."""
     return await messaging.client_inbox(clients, user, contact_id, unread=unread, page=page)
+
+
+@router.get("/contacts/{contact_id}/message-center/{message_id}", responses=NOT_FOUND)
+async def client_message(
+    contact_id: UUID, message_id: UUID, user: CurrentUser, clients: ClientsDep
+) -> InboxItem:
+    """One message in the client's Message Center, as delivered."""
+    return await messaging.client_inbox_item(clients, user, contact_id, message_id)
 
 
 @router.post(

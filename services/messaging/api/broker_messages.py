@@ -4,6 +4,7 @@ recipients, the content as one account receives it, email me the details, inquir
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
@@ -19,7 +20,7 @@ from contracts.api.broker_messages import (
     InquiryOut,
 )
 from services.messaging.api.deps import DatabaseDep, EmailSenderDep
-from services.messaging.service_layer import broker_messages
+from services.messaging.service_layer import broker_inquiries, broker_messages
 from services.runtime.caller import CallerDep, requires
 from services.runtime.service import ClockDep
 
@@ -77,8 +78,8 @@ async def submit_inquiry(
     clock: ClockDep,
 ) -> InquiryOut:  # fmt: skip
     async with database.transaction() as uow:
-        return await broker_messages.submit_inquiry(uow, caller, message_id, command.text,
-                                                    now=clock.now())  # fmt: skip
+        return await broker_inquiries.submit_inquiry(uow, caller, message_id, command.text,
+                                                     now=clock.now())  # fmt: skip
 
 
 @router.get("/{message_id}/inquiries")
@@ -86,7 +87,17 @@ async def list_inquiries(
     message_id: MessageId, caller: CallerDep, database: DatabaseDep
 ) -> list[InquiryOut]:
     async with database.queries() as uow:
-        return await broker_messages.inquiries_of(uow, caller, message_id)
+        return await broker_inquiries.inquiries_of(uow, caller, message_id)
+
+
+@router.post("/{message_id}/inquiries/{inquiry_id}/close")
+async def close_inquiry(
+    message_id: MessageId, inquiry_id: UUID, caller: CallerDep, database: DatabaseDep,
+    clock: ClockDep,
+) -> InquiryOut:  # fmt: skip
+    async with database.transaction() as uow:
+        return await broker_inquiries.close_inquiry(uow, caller, message_id, inquiry_id,
+                                                    now=clock.now())  # fmt: skip
 
 
 @router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT)

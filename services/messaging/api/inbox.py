@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 
 from contracts.access import Right
-from contracts.api.messages import InboxPage
+from contracts.api.messages import InboxItem, InboxPage
 from services.messaging.api.deps import DatabaseDep
 from services.messaging.service_layer import sent_messages
 from services.runtime.caller import CallerDep, requires
@@ -28,6 +28,14 @@ async def client_inbox(
     async with database.queries() as uow:
         return await sent_messages.client_inbox(uow, caller, contact_id, unread_only=unread,
                                                 page=page)  # fmt: skip
+
+
+@router.get("/{message_id}")
+async def client_inbox_item(
+    contact_id: UUID, message_id: UUID, caller: CallerDep, database: DatabaseDep
+) -> InboxItem:
+    async with database.queries() as uow:
+        return await sent_messages.client_inbox_item(uow, caller, contact_id, message_id)
 
 
 @router.post("/{message_id}/read", status_code=status.HTTP_204_NO_CONTENT)

@@ -145,6 +145,8 @@ class BrokerInquiry:
     updated_at: datetime
     status: InquiryStatus = InquiryStatus.OPEN
     id: UUID = field(default_factory=uuid4)
+    answer: str | None = None
+    answered_at: datetime | None = None
 
 
 def new_inquiry(

@@ -38,17 +38,14 @@ from contracts.api.broker_messages import (
     BrokerRecipientOut,
     BrokerRendered,
     EmailedDetails,
-    InquiryOut,
 )
-from contracts.messaging import BrokerInquiryCreated, BrokerMessageDeleted, MessageOrigin
+from contracts.messaging import BrokerMessageDeleted, MessageOrigin
 from services.messaging.domain.broker_messages import (
     BrokerCopy,
-    BrokerInquiry,
     StagingStatus,
     broker_source,
     broker_subject,
     copies_by_master,
-    new_inquiry,
 )
 from services.messaging.domain.messages import Message
 from services.messaging.domain.rendering import Composition, Rendered, compile_message, render
@@ -158,7 +155,7 @@ async def deliver_copy(uow: MessagingUnitOfWork, copy: BrokerCopy) -> bool:
 # --- the master's copies -------------------------------------------------------------------------
 
 
-async def _copy(uow: MessagingUnitOfWork, caller: Caller, message_id: str) -> BrokerCopy:
+async def reachable_copy(uow: MessagingUnitOfWork, caller: Caller, message_id: str) -> BrokerCopy:
     """The caller's copy, with only the recipients their scope reaches (404 if none)."""
     copy = await uow.broker_messages.get(master_account_id=caller.master_account_id,
                                          message_id=message_id, scope=caller.access.scope)  # fmt: skip
@@ -225,7 +222,7 @@ async def broker_message_page(
 async def broker_message_detail(
     uow: MessagingUnitOfWork, caller: Caller, message_id: str
 ) -> BrokerMessageDetail:
-    copy = await _copy(uow, caller, message_id)
+    copy = await reachable_copy(uow, caller, message_id)
     (summary,) = await _summaries(uow, caller, [copy])
     return BrokerMessageDetail(
         **summary.model_dump(), template=copy.template,
@@ -261,7 +258,7 @@ async def rendered_for_account(
     uow: MessagingUnitOfWork, caller: Caller, message_id: str, account_number: str,
     channel: Channel,
 ) -> BrokerRendered:  # fmt: skip
-    copy = await _copy(uow, caller, message_id)
+    copy = await reachable_copy(uow, caller, message_id)
     if account_number not in copy.accounts:
         raise NotFound("recipient")
     if channel not in copy.channels:
@@ -294,7 +291,7 @@ async def email_me(
 ) -> EmailedDetails:  # fmt: skip
     """Email the caller the full details: the template and, attached as CSV, the content each
     recipient (within the caller's scope) receives on each channel."""
-    copy = await _copy(uow, caller, message_id)
+    copy = await reachable_copy(uow, caller, message_id)
     user = (await uow.master_users.by_ids([caller.user_id])).get(caller.user_id)
     if user is None or not user.email:
         raise Invalid("your user has no email address to send the details to")
@@ -329,48 +326,11 @@ async def email_me(
 # --- inquiries and deletion ----------------------------------------------------------------------
 
 
-def _inquiry_out(inquiry: BrokerInquiry) -> InquiryOut:
-    return InquiryOut(id=inquiry.id, broker_message_id=inquiry.broker_message_id,
-                      user_id=inquiry.user_id, text=inquiry.text, status=inquiry.status,
-                      created_at=inquiry.created_at, updated_at=inquiry.updated_at)  # fmt: skip
-
-
-async def submit_inquiry(
-    uow: MessagingUnitOfWork, caller: Caller, message_id: str, text: str, *, now: datetime
-) -> InquiryOut:
-    copy = await _copy(uow, caller, message_id)
-    inquiry = new_inquiry(master_account_id=caller.master_account_id,
-                          broker_message_id=copy.message_id, user_id=caller.user_id, text=text,
-                          now=now)  # fmt: skip
-    await uow.broker_messages.add_inquiry(inquiry)
-    await uow.publish(
-        topics.MESSAGING.name,
-        BrokerInquiryCreated(
-            inquiry_id=inquiry.id,
-            broker_message_id=copy.message_id,
-            master_account_id=caller.master_account_id,
-            user_id=caller.user_id,
-            text=inquiry.text,
-        ),
-        master_account_id=caller.master_account_id,
-    )
-    return _inquiry_out(inquiry)
-
-
-async def inquiries_of(
-    uow: MessagingUnitOfWork, caller: Caller, message_id: str
-) -> list[InquiryOut]:
-    copy = await _copy(uow, caller, message_id)
-    found = await uow.broker_messages.inquiries(master_account_id=caller.master_account_id,
-                                                message_id=copy.message_id)  # fmt: skip
-    return [_inquiry_out(i) for i in found]
-
-
 async def delete_broker_message(
     uow: MessagingUnitOfWork, caller: Caller, message_id: str, *, now: datetime
 ) -> None:
     """Hide the master's copy from its lists (404 from then on); other masters keep theirs."""
-    copy = await _copy(uow, caller, message_id)
+    copy = await reachable_copy(uow, caller, message_id)
     if not await uow.broker_messages.delete(master_account_id=caller.master_account_id,
                                             message_id=copy.message_id, at=now):  # fmt: skip
         raise NotFound("broker message")

@@ -194,6 +194,17 @@ async def client_inbox(
                      unread=unread, page=page, page_size=PAGE_SIZE, total=total)  # fmt: skip
 
 
+async def client_inbox_item(
+    uow: MessagingUnitOfWork, caller: Caller, contact_id: UUID, message_id: UUID
+) -> InboxItem:
+    await _reachable_client(uow, caller, contact_id)
+    row = await uow.inbox.item(master_account_id=caller.master_account_id, contact_id=contact_id,
+                               message_id=message_id)  # fmt: skip
+    if row is None:
+        raise NotFound("inbox item")
+    return InboxItem.model_validate(row)
+
+
 async def mark_inbox_read(
     uow: MessagingUnitOfWork, caller: Caller, contact_id: UUID, message_id: UUID, *, now: datetime
 ) -> None:

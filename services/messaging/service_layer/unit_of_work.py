@@ -117,6 +117,10 @@ class Inbox(Protocol):
         limit: int,
     ) -> tuple[list[dict[str, Any]], int, int]: ...  # fmt: skip
 
+    async def item(
+        self, *, master_account_id: str, contact_id: UUID, message_id: UUID
+    ) -> dict[str, Any] | None: ...
+
     async def mark_read(
         self, *, master_account_id: str, contact_id: UUID, message_id: UUID, at: datetime
     ) -> bool: ...
@@ -237,6 +241,14 @@ class BrokerMessages(Protocol):
     async def inquiries(
         self, *, master_account_id: str, message_id: str
     ) -> list[BrokerInquiry]: ...
+
+    async def answer_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, answer: str, at: datetime
+    ) -> bool: ...
+
+    async def close_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, message_id: str, at: datetime
+    ) -> BrokerInquiry | None: ...
 
     async def latest_inquiry_statuses(
         self, *, master_account_id: str, message_ids: Sequence[str]

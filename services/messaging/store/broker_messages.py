@@ -51,6 +51,7 @@ def _inquiry(row: Any) -> BrokerInquiry:
         id=row.id, master_account_id=row.master_account_id,
         broker_message_id=row.broker_message_id, user_id=row.user_id, text=row.text,
         status=InquiryStatus(row.status), created_at=row.created_at, updated_at=row.updated_at,
+        answer=row.answer, answered_at=row.answered_at,
     )  # fmt: skip
 
 
@@ -252,6 +253,43 @@ class BrokerMessageRepository:
                 updated_at=inquiry.updated_at,
             )
         )
+
+    async def answer_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, answer: str, at: datetime
+    ) -> bool:
+        """Record the broker's answer to an open inquiry of that master; whether there was one."""
+        result = await self._session.execute(
+            update(broker_inquiries)
+            .where(
+                broker_inquiries.c.id == inquiry_id,
+                broker_inquiries.c.master_account_id == master_account_id,
+                broker_inquiries.c.status == InquiryStatus.OPEN.value,
+            )
+            .values(
+                status=InquiryStatus.ANSWERED.value, answer=answer, answered_at=at, updated_at=at
+            )  # fmt: skip
+            .returning(broker_inquiries.c.id)
+        )
+        return result.first() is not None
+
+    async def close_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, message_id: str, at: datetime
+    ) -> BrokerInquiry | None:
+        """Close the inquiry unless it is closed already; the inquiry closed now, or None."""
+        row = (
+            await self._session.execute(
+                update(broker_inquiries)
+                .where(
+                    broker_inquiries.c.id == inquiry_id,
+                    broker_inquiries.c.master_account_id == master_account_id,
+                    broker_inquiries.c.broker_message_id == message_id,
+                    broker_inquiries.c.status != InquiryStatus.CLOSED.value,
+                )
+                .values(status=InquiryStatus.CLOSED.value, updated_at=at)
+                .returning(*broker_inquiries.c)
+            )
+        ).first()
+        return _inquiry(row) if row else None
 
     async def inquiries(self, *, master_account_id: str, message_id: str) -> list[BrokerInquiry]:
         rows = await self._session.execute(

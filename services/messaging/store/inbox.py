@@ -84,6 +84,23 @@ class InboxRepository:
         total = counts[1] if unread_only else counts[0]
         return [dict(row._mapping) for row in rows], int(total), int(counts[1])
 
+    async def item(
+        self, *, master_account_id: str, contact_id: UUID, message_id: UUID
+    ) -> dict[str, Any] | None:
+        row = (
+            await self._session.execute(
+                select(
+                    inbox_items.c.message_id, inbox_items.c.subject, inbox_items.c.html,
+                    inbox_items.c.text, inbox_items.c.created_at, inbox_items.c.read_at,
+                ).where(
+                    inbox_items.c.master_account_id == master_account_id,
+                    inbox_items.c.contact_id == contact_id,
+                    inbox_items.c.message_id == message_id,
+                )
+            )
+        ).first()  # fmt: skip
+        return dict(row._mapping) if row else None
+
     async def mark_read(
         self, *, master_account_id: str, contact_id: UUID, message_id: UUID, at: datetime
     ) -> bool:

@@ -295,6 +295,8 @@ broker_inquiries = Table(
     Column("user_id", String(64), nullable=False),
     Column("text", String(2000), nullable=False),
     Column("status", String(16), nullable=False),  # open | answered | closed
+    Column("answer", Text),  # the broker's
+    Column("answered_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     Index("ix_broker_inquiries_message", "master_account_id", "broker_message_id", "created_at"),

@@ -113,6 +113,31 @@ class InMemoryBrokerMessages:
     async def add_inquiry(self, inquiry: BrokerInquiry) -> None:
         self.kept_inquiries.append(inquiry)
 
+    async def answer_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, answer: str, at: datetime
+    ) -> bool:
+        for i, inquiry in enumerate(self.kept_inquiries):
+            if (inquiry.id, inquiry.master_account_id, inquiry.status) == (
+                inquiry_id, master_account_id, InquiryStatus.OPEN,
+            ):  # fmt: skip
+                self.kept_inquiries[i] = replace(inquiry, status=InquiryStatus.ANSWERED,
+                                                 answer=answer, answered_at=at, updated_at=at)  # fmt: skip
+                return True
+        return False
+
+    async def close_inquiry(
+        self, *, inquiry_id: UUID, master_account_id: str, message_id: str, at: datetime
+    ) -> BrokerInquiry | None:
+        for i, inquiry in enumerate(self.kept_inquiries):
+            mine = (inquiry.id, inquiry.master_account_id, inquiry.broker_message_id) == (
+                inquiry_id, master_account_id, message_id,
+            )  # fmt: skip
+            if mine and inquiry.status is not InquiryStatus.CLOSED:
+                closed = replace(inquiry, status=InquiryStatus.CLOSED, updated_at=at)
+                self.kept_inquiries[i] = closed
+                return closed
+        return None
+
     async def inquiries(self, *, master_account_id: str, message_id: str) -> list[BrokerInquiry]:
         return [i for i in reversed(self.kept_inquiries) if i.master_account_id ==
                 master_account_id and i.broker_message_id == message_id]  # fmt: skip

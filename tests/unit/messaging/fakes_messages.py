@@ -187,6 +187,12 @@ class FakeInbox:
         shown = unread if unread_only else mine
         return shown[offset : offset + limit], len(shown), len(unread)
 
+    async def item(
+        self, *, master_account_id: str, contact_id: UUID, message_id: UUID
+    ) -> dict[str, Any] | None:
+        found = self.items.get((message_id, contact_id))
+        return found if found is not None and found["master"] == master_account_id else None
+
     async def mark_read(
         self, *, master_account_id: str, contact_id: UUID, message_id: UUID, at: datetime
     ) -> bool:

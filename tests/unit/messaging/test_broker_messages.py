@@ -24,6 +24,7 @@ from contracts.messaging import (
 )
 from services.messaging.domain.broker_messages import broker_source
 from services.messaging.domain.recipients import ClientState, MasterUser
+from services.messaging.service_layer import broker_inquiries as inquiries
 from services.messaging.service_layer import broker_messages as use
 from services.messaging.service_layer.fanout import apply_delivery_batches
 from services.runtime.caller import Caller
@@ -170,15 +171,49 @@ async def test_email_me_attaches_every_recipients_content(uow: FakeBrokerUnitOfW
 
 async def test_inquiry_and_delete(uow: FakeBrokerUnitOfWork) -> None:
     await use.apply_broker_messages([issued(["U1000001", "U2000001"])], uow.as_uow())
-    inquiry = await use.submit_inquiry(uow.as_uow(), caller(), "BM-1", " Why? ", now=NOW)
+    inquiry = await inquiries.submit_inquiry(uow.as_uow(), caller(), "BM-1", " Why? ", now=NOW)
     assert inquiry.text == "Why?" and uow.events(BrokerInquiryCreated)
     listed = await use.broker_message_page(uow.as_uow(), caller(), page=1)
     assert listed.items[0].inquiry_status == "open"
     with pytest.raises(Invalid):
-        await use.submit_inquiry(uow.as_uow(), caller(), "BM-1", "x" * 2001, now=NOW)
+        await inquiries.submit_inquiry(uow.as_uow(), caller(), "BM-1", "x" * 2001, now=NOW)
     await use.delete_broker_message(uow.as_uow(), caller(), "BM-1", now=NOW)
     assert uow.events(BrokerMessageDeleted)
     assert (await use.broker_message_page(uow.as_uow(), caller(), page=1)).total == 0
     with pytest.raises(NotFound):
         await use.broker_message_detail(uow.as_uow(), caller(), "BM-1")
     assert (await use.broker_message_detail(uow.as_uow(), caller(TWO), "BM-1")).id == "BM-1"
+
+
+async def test_an_inquiry_is_answered_by_the_broker_then_closed_once(
+    uow: FakeBrokerUnitOfWork,
+) -> None:
+    from datetime import timedelta
+
+    from contracts.accounts import BrokerInquiryAnswered
+    from contracts.messaging import BrokerInquiryClosed
+
+    await use.apply_broker_messages([issued(["U1000001"])], uow.as_uow())
+    asked = await inquiries.submit_inquiry(uow.as_uow(), caller(), "BM-1", "Why now?", now=NOW)
+    later = NOW + timedelta(hours=3)
+
+    def answer(master: str) -> Delivery[Any]:
+        event = BrokerInquiryAnswered(inquiry_id=asked.id, message_id="BM-1",
+                                      master_account_id=master, answer="A rule change.",
+                                      answered_at=later)  # fmt: skip
+        return Delivery(event, Envelope.wrap(event, master_account_id=master))
+
+    await inquiries.apply_inquiry_answers([answer(TWO)], uow.as_uow())  # not that master's
+    assert (await inquiries.inquiries_of(uow.as_uow(), caller(), "BM-1"))[0].status == "open"
+    await inquiries.apply_inquiry_answers([answer(ONE), answer(ONE)], uow.as_uow())
+    [answered] = await inquiries.inquiries_of(uow.as_uow(), caller(), "BM-1")
+    assert (answered.status, answered.answer, answered.answered_at) == (
+        "answered", "A rule change.", later,
+    )  # fmt: skip
+    closed = await inquiries.close_inquiry(uow.as_uow(), caller(), "BM-1", asked.id, now=later)
+    assert closed.status == "closed" and closed.answer == "A rule change."
+    assert len(uow.events(BrokerInquiryClosed)) == 1
+    with pytest.raises(NotFound):
+        await inquiries.close_inquiry(uow.as_uow(), caller(), "BM-1", asked.id, now=later)
+    with pytest.raises(NotFound):  # another master cannot reach it
+        await inquiries.close_inquiry(uow.as_uow(), caller(TWO), "BM-1", asked.id, now=later)
