@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
+	$(BIN)/python -m gateway.pages.vendor  # browser libraries from the npm registry (uPlot)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,7 +1,7 @@
 """The fan-out benchmark: one message to 10,000 recipients on three channels, from the send
 command to all 30,000 deliveries recorded, beside raw aiokafka produce on the same broker.
 
-    python -m bench.fanout [--recipients N] [--json]
+    python -m bench.fanout [--recipients N] [--json]    (BENCH_TRACE=1: deliveries over time)
 
 On one broker and one PostgreSQL (embedded, unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name
 real ones) it starts the messaging service in this process (HTTP through ASGI, its consumers,
@@ -120,6 +120,8 @@ async def run(bootstrap: str, server_url: str, n: int) -> dict[str, Any]:
             while recorded < 3 * n and time.perf_counter() - began < 120:
                 await asyncio.sleep(0.02)
                 recorded = await connection.fetchval("SELECT count(*) FROM deliveries")
+                if os.environ.get("BENCH_TRACE"):
+                    print(f"{time.perf_counter() - began:6.2f} {recorded}", file=sys.stderr)
             figures["seconds"] = time.perf_counter() - began
             figures["recorded"] = recorded
         await connection.close()

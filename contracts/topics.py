@@ -5,7 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import accounts, contacts, crm, deadletter, mail, messaging, staging, users
+from contracts import (
+    account_profiles,
+    accounts,
+    analytics,
+    contacts,
+    crm,
+    deadletter,
+    full_service,
+    linkage,
+    mail,
+    messaging,
+    staging,
+    tools,
+    users,
+)
 from contracts.envelope import Envelope
 
 
@@ -101,11 +115,74 @@ STAGING = Topic(
     "(not staged, Send As Is, deadline) or rejected (Reject Once, Always Reject), once each per "
     "master; staging elections and Always-Reject message types.",
 )
+CORPORATE_ACTION_ELECTIONS = Topic(
+    "analytics.corporate-action-elections",
+    analytics.AnalyticsEnvelope,
+    "action id",
+    "Elections submitted by a master's users on voluntary corporate actions, per account.",
+)
+ACCOUNT_PROFILES = Topic(
+    "accounts.profiles",
+    account_profiles.AccountProfileEnvelope,
+    "account number",
+    "Each account's holder, username, personal information and banking instructions, and the "
+    "security devices accounts hold, from the back office.",
+)
+LINKAGE = Topic(
+    "linkage.links",
+    linkage.LinkEnvelope,
+    "request id; surviving account for links; account number for usernames",
+    "Account-link requests (each step, confirmation, execution), accounts linked (fee minimums "
+    "and consolidated reporting shared, the profile kept) and usernames deactivated.",
+)
+LINKAGE_DEVICES = Topic(
+    "linkage.devices",
+    linkage.DeviceEnvelope,
+    "account number",
+    "Security devices (replaced, shipped, activated, deactivated, flagged for return, charged) "
+    "and access codes (temporary codes, online security code cards) issued or revoked.",
+)
+INVESTOR_PROFILES = Topic(
+    "accounts.investor-profiles",
+    tools.InvestorProfileEnvelope,
+    "account number",
+    "What each account's application collected about the investor (application and margin "
+    "type, permissions, family, finances, objectives, experience), from the back office.",
+)
+SEGMENTS = Topic(
+    "tools.segments",
+    tools.SegmentEnvelope,
+    "segment id",
+    "Saved account data queries (segments) and their whole membership after each save, refresh "
+    "or deletion: recipient lists for the communication center.",
+)
 MAIL_BOUNCES = Topic(
     "mail.bounces",
     mail.MailEnvelope,
     "Message-ID of the bounced email",
     "Bounces reported by the mail system after it accepted an email (external).",
+)
+BACKOFFICE_REQUESTS = Topic(
+    "backoffice.requests",
+    full_service.BackOfficeCommandEnvelope,
+    "request id",
+    "Full Service (C12): requests the contacts service sends the back office on an enrolled "
+    "client's behalf (funding, position transfers, information changes); a withdrawal only "
+    "once a Funding Authorizer confirmed it.",
+)
+BACKOFFICE_REQUEST_STATUS = Topic(
+    "backoffice.request-status",
+    full_service.RequestStatusEnvelope,
+    "request id",
+    "The back office's answers to Full Service requests: accepted, processed, or rejected with "
+    "the reason (external).",
+)
+FULL_SERVICE = Topic(
+    "contacts.full-service",
+    full_service.FullServiceEnvelope,
+    "contact id",
+    "Full Service enrolments (form recorded, accepted, refused, revoked) and requests (each "
+    "status, pending or not): whole state after every change, for timelines and Pending Items.",
 )
 DEAD_LETTERS = Topic(
     "platform.dead-letters",
@@ -129,5 +206,14 @@ ALL_TOPICS: tuple[Topic, ...] = (
     USERS,
     STAGING,
     MAIL_BOUNCES,
+    CORPORATE_ACTION_ELECTIONS,
+    ACCOUNT_PROFILES,
+    LINKAGE,
+    LINKAGE_DEVICES,
+    INVESTOR_PROFILES,
+    SEGMENTS,
+    BACKOFFICE_REQUESTS,
+    BACKOFFICE_REQUEST_STATUS,
+    FULL_SERVICE,
     DEAD_LETTERS,
 )

@@ -38,6 +38,12 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from contracts import topics
+from contracts.account_profiles import (
+    AccountProfileReported,
+    BankingInstruction,
+    ResidentialAddress,
+    SecurityDeviceIssued,
+)
 from contracts.accounts import (
     AccountClosed,
     AccountOpened,
@@ -65,8 +71,10 @@ from contracts.accounts import (
     Withdrawal,
 )
 from contracts.envelope import Envelope, Event
+from contracts.tools import InvestorProfile, InvestorProfileReported
 from contracts.topics import Topic
 from deploy.demo import DEMO_MASTERS
+from deploy.simulator_requests import answer_requests
 from deploy.simulator_state import Record, SimulatorState
 from services.runtime.cluster import cluster_id
 
@@ -606,6 +614,7 @@ class BackOffice:
         if not masters:
             raise ValueError("at least one master account is needed")
         self._rng = Random(seed)
+        self._seed = seed
         self._masters = tuple(masters)
         self._clients = clients_per_master
         self._today = start or datetime.now(UTC).date()
@@ -804,6 +813,8 @@ class BackOffice:
                     account, AccountOpened, at, account_type=account.account_type, opened_on=day
                 )
             )
+            out += self._profile_events(account)
+            out.append(self._investor_profile_event(account, out[-2].envelope.payload))  # holder
         if stage is ApplicationStage.CLOSED:
             out.append(self._account_event(account, AccountClosed, at, closed_on=day))
 
@@ -1197,6 +1208,113 @@ class BackOffice:
             )
         )
 
+    # ---- account profiles and devices (what account linkage learns from)
+
+    def _profile_events(self, account: _Account) -> list[SimulatedEvent]:
+        """On opening: the account's holder (some clients open a second account: same person,
+        maybe another address or email), username, personal information, banking instructions,
+        and the security device it holds. Drawn from a generator of the account's own, so the
+        rest of the book is the same with or without them."""
+        rng = Random(f"{getattr(self, '_seed', 7)}:{account.number}")
+        holders: dict[str, str] = self.__dict__.setdefault("_profile_holders", {})
+        sibling = None
+        if rng.random() < SECOND_ACCOUNT_SHARE:
+            earlier = [a for a in self._accounts[account.master]
+                       if a.number in holders and a.stage is ApplicationStage.OPEN]  # fmt: skip
+            sibling = rng.choice(earlier) if earlier else None
+        if sibling is not None:
+            holder = holders[sibling.number]
+            person = sibling.applicant
+            seed = getattr(self, "_seed", 7)
+            address = (_address(Random(f"{seed}:{sibling.number}"), sibling)
+                       if rng.random() < 0.5 else _address(rng, account))  # fmt: skip
+            birth = _birth_date(Random(f"{seed}:{sibling.number}:dob"))
+        else:
+            holder, person = f"H{account.number[1:]}", account.applicant
+            seed = getattr(self, "_seed", 7)
+            address = _address(Random(f"{seed}:{account.number}"), account)
+            birth = _birth_date(Random(f"{seed}:{account.number}:dob"))
+        holders[account.number] = holder
+        banks = BANKS.get(_region_of(account.master), BANKS["US"])
+        instructions = [
+            BankingInstruction(instruction_id=f"BI-{account.number}-{n}",
+                               method=rng.choice(("ach", "wire")), bank_name=rng.choice(banks),
+                               account_ending=f"{rng.randrange(10_000):04d}")
+            for n in range(1, rng.randint(1, 2) + 1)
+        ]  # fmt: skip
+        profile = AccountProfileReported(
+            account_number=account.number, holder_id=holder,
+            username=account.applicant.username or f"user{account.number[1:]}",
+            first_name=person.first_name, last_name=person.last_name,
+            email=account.applicant.email, phone=person.phone, date_of_birth=birth,
+            residential_address=address, banking_instructions=instructions, version=1,
+        )  # fmt: skip
+        kind = rng.choices(LINK_DEVICES, weights=LINK_DEVICE_WEIGHTS)[0]
+        prefix = "".join(part[0] for part in kind.split("_")).upper()[:3]
+        device = SecurityDeviceIssued(
+            account_number=account.number, device_kind=kind,
+            serial_number=f"{prefix}{rng.randrange(10**8, 10**9)}",
+            issued_on=account.last_at.date(),
+        )  # fmt: skip
+        events = []
+        for event in (profile, device):
+            account.last_at += timedelta(seconds=rng.randint(1, 30))
+            envelope = Envelope.wrap(event, master_account_id=account.master,
+                                     occurred_at=account.last_at)  # fmt: skip
+            event_id = UUID(int=rng.getrandbits(128), version=4)
+            events.append(SimulatedEvent(topics.ACCOUNT_PROFILES,
+                                         envelope.model_copy(update={"event_id": event_id})))  # fmt: skip
+        return events
+
+    def _investor_profile_event(
+        self, account: _Account, holder: AccountProfileReported
+    ) -> SimulatedEvent:
+        """On opening, after the holder's profile: what the application collected about the
+        investor (accounts.investor-profiles), consistent with the account type and the holder's
+        age. Drawn from a generator of the account's own, like the holder's profile."""
+        rng = Random(f"{getattr(self, '_seed', 7)}:{account.number}:investor")
+        region = _region_of(account.master)
+        born = holder.date_of_birth or _birth_date(rng)
+        age = (account.last_at.date() - born).days // 365
+        ira = account.account_type in (*RMD_ACCOUNT_TYPES, AccountType.ROTH_IRA)
+        married = rng.random() < (0.75 if account.account_type is AccountType.JOINT else 0.5)
+        spouse = None
+        if married:  # a spouse over ten years younger now and then (the Joint Life table)
+            spouse = born + timedelta(days=365 * rng.choice((-3, -1, 0, 2, 4, 6, 12, 15)))
+        income = _round_to(rng.lognormvariate(11.6, 0.7), 1000)
+        worth = _round_to(float(income) * rng.uniform(2, 15), 1000)
+        extra = rng.sample(["options", "bonds", "futures", "forex"], k=rng.randint(0, 2))
+        permissions = ["stocks", "funds", *extra]
+        profile = InvestorProfile(
+            application_type=APPLICATION_TYPE_OF.get(account.account_type, "organization"),
+            margin_type="cash" if ira else rng.choices(MARGIN_TYPES, weights=(45, 45, 10))[0],
+            base_currency=CURRENCY_OF[region], trading_permissions=permissions,
+            citizenship=region, tax_residence=region, language=LANGUAGE_OF[region],
+            marital_status="married" if married else rng.choice(("single", "divorced", "widowed")),
+            dependents=rng.choice((0, 0, 1, 2, 3)), spouse_date_of_birth=spouse,
+            spouse_sole_beneficiary=married and ira and rng.random() < 0.7,
+            employment_status="retired" if age >= 67 else rng.choices(
+                ("employed", "self_employed", "unemployed"), weights=(75, 20, 5))[0],
+            occupation=rng.choice(OCCUPATIONS), annual_net_income=income, net_worth=worth,
+            liquid_net_worth=_round_to(float(worth) * rng.uniform(0.2, 0.8), 1000),
+            source_of_funds=rng.sample(("employment", "savings", "inheritance", "investments"), k=2),
+            investment_objectives=rng.sample(("preservation", "income", "growth", "speculation"), k=2),
+            risk_tolerance=rng.choice(("low", "moderate", "high")),
+            time_horizon="short" if age >= 75 else rng.choice(("medium", "long")),
+            stock_experience_years=rng.randint(0, 30), options_experience_years=rng.randint(0, 10),
+            futures_experience_years=rng.choice((0, 0, 0, 2, 5)), professional=rng.random() < 0.05,
+        )  # fmt: skip
+        account.last_at += timedelta(seconds=rng.randint(1, 30))
+        event = InvestorProfileReported(
+            account_number=account.number, as_of=account.last_at.date(), profile=profile
+        )
+        at = account.last_at
+        envelope = Envelope.wrap(event, master_account_id=account.master, occurred_at=at)
+        event_id = UUID(int=rng.getrandbits(128), version=4)
+        return SimulatedEvent(
+            topics.INVESTOR_PROFILES, envelope.model_copy(update={"event_id": event_id})
+        )
+
     # ---- envelopes
 
     def _account_event(
@@ -1216,6 +1334,46 @@ class BackOffice:
 
 _Job = Callable[[date, list[SimulatedEvent]], None]
 
+RMD_ACCOUNT_TYPES = (AccountType.TRADITIONAL_IRA, AccountType.ROLLOVER_IRA, AccountType.SEP_IRA)
+APPLICATION_TYPE_OF = {
+    AccountType.INDIVIDUAL: "individual", AccountType.JOINT: "joint", AccountType.TRUST: "trust",
+    **{t: "ira" for t in (*RMD_ACCOUNT_TYPES, AccountType.ROTH_IRA)},
+}  # fmt: skip
+MARGIN_TYPES = ("cash", "reg_t_margin", "portfolio_margin")
+CURRENCY_OF = {"US": "USD", "CH": "CHF", "JP": "JPY"}
+LANGUAGE_OF = {"US": "en", "CH": "de", "JP": "ja"}
+OCCUPATIONS = ("Engineer", "Physician", "Teacher", "Lawyer", "Business owner", "Accountant",
+               "Consultant", "Nurse", "Architect", "Retired executive")  # fmt: skip
+SECOND_ACCOUNT_SHARE = 0.15
+"""Of the accounts that open, the share that is a second account of an existing client."""
+LINK_DEVICES = ("security_code_card", "digital_security_card", "gold", "platinum", "alpine")
+LINK_DEVICE_WEIGHTS = (40, 25, 15, 12, 8)
+BANKS = {
+    "US": ("Chase", "Bank of America", "Wells Fargo", "Citibank", "US Bank"),
+    "CH": ("UBS", "Zürcher Kantonalbank", "PostFinance", "Raiffeisen"),
+    "JP": ("MUFG Bank", "SMBC", "Mizuho Bank", "Japan Post Bank"),
+}
+STREETS = {
+    "US": (("Main St", "Springfield", "IL", "62701"), ("Oak Ave", "Austin", "TX", "78701"),
+           ("Park Ave", "New York", "NY", "10022"), ("Pine St", "Seattle", "WA", "98101")),
+    "CH": (("Bahnhofstrasse", "Zürich", None, "8001"), ("Rue du Rhône", "Genève", None, "1204"),
+           ("Marktgasse", "Bern", None, "3011")),
+    "JP": (("Ginza", "Chuo-ku, Tokyo", None, "104-0061"), ("Umeda", "Kita-ku, Osaka", None,
+                                                               "530-0001")),
+}  # fmt: skip
+
+
+def _address(rng: Random, account: _Account) -> ResidentialAddress:
+    region = _region_of(account.master)
+    street, city, state, postal = rng.choice(STREETS[region])
+    return ResidentialAddress(street=f"{rng.randint(1, 400)} {street}", city=city, region=state,
+                              postal_code=postal, country=region)  # fmt: skip
+
+
+def _birth_date(rng: Random) -> date:
+    return date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 62))
+
+
 TOPIC_OF: dict[type[Event], Topic] = {
     ApplicationStatusChanged: topics.ACCOUNT_LIFECYCLE,
     AccountOpened: topics.ACCOUNT_LIFECYCLE,
@@ -1231,6 +1389,8 @@ TOPIC_OF: dict[type[Event], Topic] = {
     NetAssetValueReported: topics.ACCOUNT_VALUATIONS,
     PositionsReported: topics.ACCOUNT_VALUATIONS,
     SecurityDeviceShipped: topics.SECURITY_DEVICES,
+    AccountProfileReported: topics.ACCOUNT_PROFILES,
+    SecurityDeviceIssued: topics.ACCOUNT_PROFILES,
 }
 
 
@@ -1356,12 +1516,22 @@ async def _run_live(office: BackOffice, bootstrap: str, args: argparse.Namespace
         else:
             sent = await live.publish(office, office.opening_book())
             log.info("opening book published", events=sent, through=office.today.isoformat())
+        # Full Service requests (C12) are answered by the desk (deploy/simulator_requests.py)
+        desk = (
+            None
+            if args.once
+            else asyncio.create_task(
+                answer_requests(bootstrap, kafka, lambda: office, interval, stop)
+            )
+        )
         while not args.once and not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
                 break
             sent = await live.publish(office, office.next_day())
             log.info("day published", day=office.today.isoformat(), events=sent)
+        if desk is not None:
+            await desk
     log.info("simulator stopped")
 
 

@@ -13,9 +13,15 @@ async def import_template(clients: ServiceClients, user: User) -> Download:
     return await clients.contacts.download("/contacts/import/template.xlsx", user)
 
 
-async def import_contacts(clients: ServiceClients, user: User, file: NamedFile) -> ImportReport:
-    """Hand the file to the contacts service; its 422 lists every problem and saves nothing."""
-    report = await clients.contacts.json("POST", "/contacts/import", user, files=multipart(file))
+async def import_contacts(
+    clients: ServiceClients, user: User, file: NamedFile, *, default_country: str | None = None
+) -> ImportReport:
+    """Hand the file to the contacts service; its 422 lists every problem and saves nothing.
+    ``default_country``: where national phone numbers of vCards without a country are read."""
+    params = {"default_country": default_country} if default_country else {}
+    report = await clients.contacts.json(
+        "POST", "/contacts/import", user, files=multipart(file), params=params
+    )
     return ImportReport.model_validate(report)
 
 

@@ -6,14 +6,19 @@ from gateway.pages import (
     audit,
     auth,
     broker_messages,
+    calendar_feed,
     contact_record,
     contacts,
     dashboard,
+    devices,
     documents,
     events,
+    fees,
+    full_service,
     groups,
     imports,
     invitations,
+    linkage,
     mail,
     merge,
     message_center,
@@ -21,14 +26,24 @@ from gateway.pages import (
     messages,
     notes,
     notices,
+    queries,
     settings,
+    staging,
+    timeline,
+    tools,
+    transactions,
     users,
+    vendor,
     workflows,
 )
 
 PAGE_ROUTERS = (
     auth,
+    vendor,
     dashboard,
+    transactions,
+    queries,
+    timeline,  # /contacts/{id}/timeline
     imports,
     merge,
     invitations,  # /contacts/pending-tasks before /contacts/{contact_id}
@@ -40,14 +55,21 @@ PAGE_ROUTERS = (
     workflows,
     documents,
     agenda,
+    calendar_feed,  # /settings/calendar (issue 15)
     settings,
     users,
     audit,
     mail,
     message_templates,
     broker_messages,  # /messages/broker before a catch-all
+    staging,  # /messages/staging
     messages,
     message_center,
     notices,
+    linkage,  # /contacts/{id}/linkage, /linkage...
+    full_service,  # /contacts/{id}/full-service, /funding/confirmations
+    devices,
+    tools,  # /tools/..., and the public /esg/{token}
+    fees,
     areas,
 )

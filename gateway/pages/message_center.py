@@ -17,10 +17,7 @@ from gateway.pages.deps import MasterClock, PageUser, checked_form
 from gateway.pages.message_templates import framed_html
 from gateway.pages.rendering import render
 
-# the tab of a contact record: it reads the record (CRM) and the client's inbox
-router = APIRouter(
-    include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER, Right.CRM)]
-)
+router = APIRouter(include_in_schema=False, dependencies=[needs(Right.COMMUNICATION_CENTER)])
 
 
 @router.get("/contacts/{contact_id:uuid}/message-center")

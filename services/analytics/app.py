@@ -6,7 +6,16 @@ from fastapi import FastAPI
 
 from contracts import topics
 from services.analytics import handlers
-from services.analytics.api import statistics
+from services.analytics.api import (
+    dashboard,
+    esg,
+    fees,
+    history,
+    queries,
+    risk,
+    segments,
+    statistics,
+)
 from services.analytics.service_layer.unit_of_work import SqlAnalyticsUnitOfWork
 from services.analytics.settings import AnalyticsSettings
 from services.runtime.clock import Clock
@@ -16,10 +25,30 @@ DEFINITION = ServiceDefinition(
     name="analytics",
     settings=AnalyticsSettings,
     unit_of_work=SqlAnalyticsUnitOfWork,
-    routers=[statistics.router],
+    routers=[
+        statistics.router,
+        dashboard.router,
+        history.router,
+        queries.router,
+        segments.router,
+        risk.router,
+        esg.router,
+        esg.links,
+        fees.router,
+    ],
     subscriptions=[
         (topics.CONTACTS, handlers.CONTACT_HANDLERS),
         (topics.CRM_RECORDS, handlers.CRM_HANDLERS),
+        (topics.ACCOUNT_LIFECYCLE, handlers.LIFECYCLE_HANDLERS),
+        (topics.ACCOUNT_TRANSACTIONS, handlers.TRANSACTION_HANDLERS),
+        (topics.ACCOUNT_VALUATIONS, handlers.VALUATION_HANDLERS),
+        (topics.CORPORATE_ACTIONS, handlers.CORPORATE_ACTION_HANDLERS),
+        (topics.BROKER_MESSAGES, handlers.BROKER_MESSAGE_HANDLERS),
+        (topics.SECURITY_DEVICES, handlers.DEVICE_HANDLERS),
+        (topics.MESSAGING, handlers.MESSAGING_HANDLERS),
+        (topics.STAGING, handlers.STAGING_HANDLERS),
+        (topics.ACCOUNT_PROFILES, handlers.ACCOUNT_PROFILE_HANDLERS),
+        (topics.INVESTOR_PROFILES, handlers.INVESTOR_PROFILE_HANDLERS),
     ],
 )
 

@@ -1,7 +1,15 @@
-"""Analytics' Kafka handler table: event type -> batch use case."""
+"""Analytics' Kafka handler table: event type -> batch use case.
+
+One table per topic (a topic is subscribed once). When two read models need the same event type,
+``together`` runs their use cases in turn inside the batch's one unit of work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from contracts import account_profiles, accounts, messaging, staging, tools
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -9,18 +17,101 @@ from contracts.contacts import (
     ContactRemoved,
     ContactReopened,
 )
-from contracts.crm import GroupChanged
+from contracts.crm import (
+    CalendarEventChanged,
+    DocumentChanged,
+    GroupChanged,
+    InvitationSent,
+    NoteChanged,
+    TaskChanged,
+)
+from services.analytics.service_layer import ingest, segments
 from services.analytics.service_layer.statistics import apply_contact_states, apply_group_changes
-from services.runtime.consumers import HandlerTable
+from services.runtime.consumers import BatchHandler, Delivery, HandlerTable
 
+
+def together(*handlers: BatchHandler) -> BatchHandler:
+    """One batch handler applying each of ``handlers`` to the same deliveries, in order."""
+
+    async def apply_all(deliveries: Sequence[Delivery[Any]], uow: Any) -> None:
+        for handler in handlers:
+            await handler(deliveries, uow)
+
+    apply_all.__name__ = apply_all.__qualname__ = "+".join(h.__name__ for h in handlers)
+    return apply_all
+
+
+_contact = together(apply_contact_states, ingest.apply_contact_timeline, segments.apply_contacts)
 CONTACT_HANDLERS: HandlerTable = {
-    ContactCreated: apply_contact_states,
-    ContactChanged: apply_contact_states,
-    ContactClosed: apply_contact_states,
-    ContactReopened: apply_contact_states,
-    ContactRemoved: apply_contact_states,
+    ContactCreated: _contact,
+    ContactChanged: _contact,
+    ContactClosed: _contact,
+    ContactReopened: _contact,
+    ContactRemoved: _contact,
 }
 
 CRM_HANDLERS: HandlerTable = {
     GroupChanged: apply_group_changes,  # the members a group scope names
+    NoteChanged: ingest.apply_record_timeline,
+    TaskChanged: ingest.apply_record_timeline,
+    CalendarEventChanged: ingest.apply_record_timeline,
+    DocumentChanged: ingest.apply_record_timeline,
+    InvitationSent: ingest.apply_record_timeline,
+}
+
+# ---- A1, A2, A3, X6: the back office's account events, messaging and staging
+
+LIFECYCLE_HANDLERS: HandlerTable = {
+    accounts.ApplicationStatusChanged: ingest.apply_lifecycle,
+    accounts.AccountOpened: ingest.apply_lifecycle,
+    accounts.AccountClosed: ingest.apply_lifecycle,
+    accounts.AccountReopened: ingest.apply_lifecycle,
+}
+
+TRANSACTION_HANDLERS: HandlerTable = {
+    accounts.Deposit: ingest.apply_transactions,
+    accounts.Withdrawal: ingest.apply_transactions,
+    accounts.PositionTransfer: ingest.apply_transactions,
+    accounts.InternalTransfer: ingest.apply_transactions,
+    accounts.TradeExecuted: ingest.apply_transactions,
+    accounts.DividendPaid: ingest.apply_transactions,
+    accounts.InterestPaid: ingest.apply_transactions,
+}
+
+VALUATION_HANDLERS: HandlerTable = {
+    accounts.NetAssetValueReported: ingest.apply_valuations,
+    accounts.PositionsReported: ingest.apply_valuations,
+}
+
+CORPORATE_ACTION_HANDLERS: HandlerTable = {
+    accounts.CorporateActionAnnounced: ingest.apply_corporate_actions,
+}
+
+BROKER_MESSAGE_HANDLERS: HandlerTable = {
+    accounts.BrokerMessageIssued: ingest.apply_broker_messages,
+}
+
+DEVICE_HANDLERS: HandlerTable = {
+    accounts.SecurityDeviceShipped: ingest.apply_account_notices,
+}
+
+MESSAGING_HANDLERS: HandlerTable = {
+    messaging.MessageSent: ingest.apply_messaging,
+    messaging.DeliveryChanged: ingest.apply_messaging,
+}
+
+STAGING_HANDLERS: HandlerTable = {
+    staging.BrokerMessageHeld: ingest.apply_staging,
+    staging.BrokerMessageReleased: ingest.apply_staging,
+    staging.BrokerMessageRejected: ingest.apply_staging,
+}
+
+# ---- A4, A8: the account facts that queries segment by (and RMD reads birth dates from)
+
+ACCOUNT_PROFILE_HANDLERS: HandlerTable = {
+    account_profiles.AccountProfileReported: segments.apply_holder_profiles,
+}
+
+INVESTOR_PROFILE_HANDLERS: HandlerTable = {
+    tools.InvestorProfileReported: segments.apply_investor_profiles,
 }

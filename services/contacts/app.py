@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from contracts import topics
 from services.contacts import handlers
 from services.contacts.api import contacts, groups, invitations, merge, records, transfers
+from services.contacts.api import full_service as full_service_routes
+from services.contacts.api import interop as interop_routes
 from services.contacts.service_layer.invitation_sender import InvitationSender
 from services.contacts.service_layer.reminders import run_reminders
 from services.contacts.service_layer.unit_of_work import SqlContactsUnitOfWork
@@ -23,15 +25,18 @@ DEFINITION = ServiceDefinition(
     unit_of_work=SqlContactsUnitOfWork,
     routers=[
         transfers.router,
+        interop_routes.router,  # issue 15: .ics and .vcf files
         merge.router,
         invitations.router,  # /contacts/pending-tasks before /contacts/{contact_id}
         contacts.router,
         records.router,
         groups.router,
+        full_service_routes.router,
     ],
     subscriptions=[
         (topics.ACCOUNT_LIFECYCLE, handlers.LIFECYCLE_HANDLERS),
         (topics.ACCOUNT_VALUATIONS, handlers.VALUATION_HANDLERS),
+        (topics.BACKOFFICE_REQUEST_STATUS, handlers.REQUEST_STATUS_HANDLERS),
     ],
     jobs=(run_reminders,),
 )

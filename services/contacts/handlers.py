@@ -9,7 +9,12 @@ from contracts.accounts import (
     ApplicationStatusChanged,
     NetAssetValueReported,
 )
-from services.contacts.service_layer import account_events
+from contracts.full_service import (
+    ClientRequestAccepted,
+    ClientRequestProcessed,
+    ClientRequestRejected,
+)
+from services.contacts.service_layer import account_events, full_service
 from services.runtime.consumers import HandlerTable, one_at_a_time
 
 LIFECYCLE_HANDLERS: HandlerTable = {
@@ -19,3 +24,9 @@ LIFECYCLE_HANDLERS: HandlerTable = {
     AccountReopened: one_at_a_time(account_events.apply_account_reopened),
 }
 VALUATION_HANDLERS: HandlerTable = {NetAssetValueReported: account_events.apply_net_asset_values}
+# the back office's answers to Full Service requests (C12)
+REQUEST_STATUS_HANDLERS: HandlerTable = {
+    ClientRequestAccepted: full_service.apply_request_statuses,
+    ClientRequestProcessed: full_service.apply_request_statuses,
+    ClientRequestRejected: full_service.apply_request_statuses,
+}

@@ -47,6 +47,7 @@ DEFINITION = ServiceDefinition(
         (topics.BROKER_MESSAGES, handlers.BROKER_HANDLERS),
         (topics.STAGING, handlers.STAGING_HANDLERS),
         (topics.MAIL_BOUNCES, handlers.MAIL_HANDLERS),
+        (topics.SEGMENTS, handlers.SEGMENT_HANDLERS),
     ],
 )
 

@@ -14,6 +14,7 @@ from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
 from contracts.mail import EmailBounced
 from contracts.messaging import DeliveryBatch
 from contracts.staging import BrokerMessageHeld, BrokerMessageRejected, BrokerMessageReleased
+from contracts.tools import SegmentMembershipChanged
 from contracts.users import MasterChanged, UserChanged
 from services.messaging.service_layer.broker_inquiries import apply_inquiry_answers
 from services.messaging.service_layer.broker_messages import apply_broker_messages
@@ -22,6 +23,7 @@ from services.messaging.service_layer.directory import (
     apply_group_changes,
     apply_household_changes,
     apply_master_changes,
+    apply_segment_changes,
     apply_user_changes,
 )
 from services.messaging.service_layer.email_delivery import apply_bounces
@@ -66,4 +68,8 @@ STAGING_HANDLERS: HandlerTable = {
 
 MAIL_HANDLERS: HandlerTable = {
     EmailBounced: apply_bounces,  # M8: a sent email reported back as bounced
+}
+
+SEGMENT_HANDLERS: HandlerTable = {
+    SegmentMembershipChanged: apply_segment_changes,  # A4: a saved segment, a recipient list
 }

@@ -109,7 +109,7 @@ def test_the_primary_user_adds_a_crm_user_scoped_to_one_group(
         expect(navigation.get_by_role("link", name="Contacts")).to_be_visible()
         expect(navigation.get_by_role("link", name="Fee administration")).to_have_count(0)
         expect(navigation.get_by_role("link", name="Communication center")).to_have_count(0)
-        refused = visitor.goto("/areas/fees")
+        refused = visitor.goto("/fees")
         assert refused is not None and refused.status == 403
         expect(visitor.get_by_role("heading", name="No access")).to_be_visible()
         assert visitor.goto("/users").status == 403  # type: ignore[union-attr]

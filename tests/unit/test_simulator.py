@@ -16,6 +16,7 @@ from contracts.accounts import (
     AccountClosed,
     AccountOpened,
     AccountReopened,
+    AccountType,
     ApplicationStage,
     ApplicationStatusChanged,
     BrokerMessageIssued,
@@ -24,6 +25,7 @@ from contracts.accounts import (
     Deposit,
     NetAssetValueReported,
 )
+from contracts.tools import InvestorProfileReported
 from deploy.simulator import STAGE_ORDER, BackOffice, SimulatedEvent, send_all
 
 MASTERS = ("F1000001", "F1000002", "I2000001")
@@ -79,6 +81,8 @@ def test_every_message_round_trips_through_its_topic_envelope(
 ) -> None:
     account_topics = {topics.ACCOUNT_LIFECYCLE, topics.ACCOUNT_TRANSACTIONS}
     account_topics |= {topics.ACCOUNT_VALUATIONS, topics.SECURITY_DEVICES}
+    account_topics |= {topics.ACCOUNT_PROFILES}  # holders, usernames, devices (linkage)
+    account_topics |= {topics.INVESTOR_PROFILES}  # what the application collected (tools)
     for event in stream:
         parsed = event.topic.envelope.model_validate_json(event.value)
         assert parsed.event_id == event.envelope.event_id
@@ -198,6 +202,23 @@ def test_opened_accounts_are_funded_and_valued(
     assert {r.as_of for r in reports} == {START}
     assert all(r.net_asset_value >= 0 for r in reports)
     assert sum(r.net_asset_value > 0 for r in reports) > 50
+
+
+def test_each_opened_account_reports_one_investor_profile(
+    stream: list[SimulatedEvent],
+) -> None:
+    opened = {e.account_number: e for e in payloads(stream, AccountOpened)}
+    profiles = payloads(stream, InvestorProfileReported)
+    assert sorted(p.account_number for p in profiles) == sorted(opened)
+    for report in profiles:
+        opening = opened[report.account_number]
+        assert report.as_of >= opening.opened_on
+        if opening.account_type in (AccountType.TRADITIONAL_IRA, AccountType.ROTH_IRA):
+            assert (report.profile.application_type, report.profile.margin_type) == ("ira", "cash")
+        married = report.profile.marital_status == "married"
+        assert married or not report.profile.spouse_sole_beneficiary
+    married = [p.profile for p in profiles if p.profile.spouse_date_of_birth]
+    assert len(married) > 20 and len({p.profile.risk_tolerance for p in profiles}) == 3
 
 
 def test_amounts_have_two_decimal_places(stream: list[SimulatedEvent]) -> None:

@@ -26,11 +26,14 @@ from gateway.auth.rights import needs
 from gateway.clients import messaging
 from gateway.deps import ClientsDep
 
-router = APIRouter(
+router = APIRouter(tags=["broker messages"], responses=SERVICE_CALL)
+sent_by_broker = APIRouter(
+    prefix="/broker-messages", dependencies=[needs(Right.COMMUNICATION_CENTER)]
+)
+# what an account receives is shown in Sent By Broker and in To Be Sent By Broker (staging)
+content = APIRouter(
     prefix="/broker-messages",
-    tags=["broker messages"],
-    responses=SERVICE_CALL,
-    dependencies=[needs(Right.COMMUNICATION_CENTER)],
+    dependencies=[needs(Right.COMMUNICATION_CENTER, Right.MESSAGE_STAGING)],
 )
 
 MessageId = Annotated[str, Path(pattern=BROKER_MESSAGE_ID, description="the broker's id")]
@@ -38,7 +41,7 @@ Account = Annotated[str, Path(min_length=1, max_length=32)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
-@router.get("")
+@sent_by_broker.get("")
 async def list_broker_messages(
     user: CurrentUser, clients: ClientsDep, page: Page = 1
 ) -> BrokerMessagePage:
@@ -46,7 +49,7 @@ async def list_broker_messages(
     return await messaging.list_broker_messages(clients, user, page=page)
 
 
-@router.get("/{message_id}", responses=NOT_FOUND)
+@sent_by_broker.get("/{message_id}", responses=NOT_FOUND)
 async def get_broker_message(
     message_id: MessageId, user: CurrentUser, clients: ClientsDep
 ) -> BrokerMessageDetail:
@@ -54,7 +57,7 @@ async def get_broker_message(
     return await messaging.get_broker_message(clients, user, message_id)
 
 
-@router.get("/{message_id}/recipients/{account_number}/rendered", responses=NOT_FOUND)
+@content.get("/{message_id}/recipients/{account_number}/rendered", responses=NOT_FOUND)
 async def broker_rendered(
     message_id: MessageId, account_number: Account, channel: Channel, user: CurrentUser,
     clients: ClientsDep,
@@ -63,7 +66,7 @@ async def broker_rendered(
     return await messaging.broker_rendered(clients, user, message_id, account_number, channel)
 
 
-@router.post("/{message_id}/email-me", responses=NOT_FOUND)
+@sent_by_broker.post("/{message_id}/email-me", responses=NOT_FOUND)
 async def email_broker_message(
     message_id: MessageId, user: CurrentUser, clients: ClientsDep
 ) -> EmailedDetails:
@@ -71,7 +74,9 @@ async def email_broker_message(
     return await messaging.email_broker_message(clients, user, message_id)
 
 
-@router.post("/{message_id}/inquiries", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
+@sent_by_broker.post(
+    "/{message_id}/inquiries", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND
+)
 async def submit_inquiry(
     message_id: MessageId, body: InquiryCreate, user: CurrentUser, clients: ClientsDep
 ) -> InquiryOut:
@@ -79,14 +84,14 @@ async def submit_inquiry(
     return await messaging.submit_broker_inquiry(clients, user, message_id, body)
 
 
-@router.get("/{message_id}/inquiries", responses=NOT_FOUND)
+@sent_by_broker.get("/{message_id}/inquiries", responses=NOT_FOUND)
 async def list_inquiries(
     message_id: MessageId, user: CurrentUser, clients: ClientsDep
 ) -> list[InquiryOut]:
     return await messaging.broker_inquiries(clients, user, message_id)
 
 
-@router.post("/{message_id}/inquiries/{inquiry_id}/close", responses=NOT_FOUND)
+@sent_by_broker.post("/{message_id}/inquiries/{inquiry_id}/close", responses=NOT_FOUND)
 async def close_inquiry(
     message_id: MessageId, inquiry_id: UUID, user: CurrentUser, clients: ClientsDep
 ) -> InquiryOut:
@@ -94,9 +99,13 @@ async def close_inquiry(
     return await messaging.close_broker_inquiry(clients, user, message_id, inquiry_id)
 
 
-@router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@sent_by_broker.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_broker_message(
     message_id: MessageId, user: CurrentUser, clients: ClientsDep
 ) -> None:
     """Delete the master's copy (hidden from its lists; other masters keep theirs)."""
     await messaging.delete_broker_message(clients, user, message_id)
+
+
+router.include_router(sent_by_broker)
+router.include_router(content)

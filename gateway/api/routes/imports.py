@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 
 from contracts.access import Right
+from contracts.api.interop import CountryCode
 from contracts.api.transfers import ImportRefused, ImportReport
 from gateway.api.responses import (
     CSV,
@@ -63,8 +66,17 @@ async def import_template(user: CurrentUser, clients: ClientsDep) -> Response:
     },
     dependencies=[needs(Right.CRM)],
 )
-async def import_contacts(request: Request, user: CurrentUser, clients: ClientsDep) -> ImportReport:
-    return await transfers.import_contacts(clients, user, await read_import_upload(request))
+async def import_contacts(
+    request: Request,
+    user: CurrentUser,
+    clients: ClientsDep,
+    default_country: Annotated[
+        CountryCode | None,
+        Query(description="ISO country of national phone numbers in vCards without a country"),
+    ] = None,
+) -> ImportReport:
+    upload = await read_import_upload(request)
+    return await transfers.import_contacts(clients, user, upload, default_country=default_country)
 
 
 @router.get(

@@ -14,8 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
 from services.analytics.domain.statistics import ContactState, GroupMembers
+from services.analytics.store.activity import (
+    CorporateActionRepository,
+    MessageRepository,
+    TimelineRepository,
+)
+from services.analytics.store.esg import EsgRepository
+from services.analytics.store.fees import ActivityRepository, FeeRepository
 from services.analytics.store.groups import GroupMemberRepository
+from services.analytics.store.ledger import (
+    AccountDayRepository,
+    AccountFactRepository,
+    LedgerRepository,
+    PositionReportRepository,
+    RetirementAccountRepository,
+)
 from services.analytics.store.repository import ContactStateRepository
+from services.analytics.store.risk import GoalRepository, RiskRepository
+from services.analytics.store.segments import SegmentFactsRepository, SegmentRepository
 from services.runtime.db import EventPublisher, UnitOfWork
 
 
@@ -40,8 +56,52 @@ class AnalyticsUnitOfWork(EventPublisher, Protocol):
     def group_members(self) -> GroupMemberStates: ...
 
 
+class LedgerUnitOfWork(EventPublisher, Protocol):
+    """What the dashboard, history, queries and timeline use cases reach (A1-A3, X6)."""
+
+    @property
+    def account_facts(self) -> AccountFactRepository: ...
+
+    @property
+    def ledger(self) -> LedgerRepository: ...
+
+    @property
+    def account_days(self) -> AccountDayRepository: ...
+
+    @property
+    def position_reports(self) -> PositionReportRepository: ...
+
+    @property
+    def timeline(self) -> TimelineRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def corporate_actions(self) -> CorporateActionRepository: ...
+
+    @property
+    def retirement_accounts(self) -> RetirementAccountRepository: ...
+
+
 class SqlAnalyticsUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
         super().__init__(session, on_commit_with_events)
         self.contact_states: ContactStates = ContactStateRepository(session)
         self.group_members: GroupMemberStates = GroupMemberRepository(session)
+        self.account_facts = AccountFactRepository(session)
+        self.ledger = LedgerRepository(session)
+        self.account_days = AccountDayRepository(session)
+        self.position_reports = PositionReportRepository(session)
+        self.timeline = TimelineRepository(session)
+        self.messages = MessageRepository(session)
+        self.corporate_actions = CorporateActionRepository(session)
+        self.retirement_accounts = RetirementAccountRepository(session)
+        # the tools and fee administration (A4-A9, service_layer/tools_uow.py)
+        self.segment_facts = SegmentFactsRepository(session)
+        self.segments = SegmentRepository(session)
+        self.risk = RiskRepository(session)
+        self.goals = GoalRepository(session)
+        self.esg = EsgRepository(session)
+        self.fees = FeeRepository(session)
+        self.activity = ActivityRepository(session)

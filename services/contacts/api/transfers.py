@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from fastapi.responses import Response, StreamingResponse
 
 from contracts.access import Right
+from contracts.api.interop import CountryCode
 from contracts.api.transfers import (
     CSV_MEDIA_TYPE,
     TWO_FACTOR_VERIFIED,
@@ -66,10 +67,17 @@ async def import_template() -> Response:
     responses={422: {"model": ImportRefused}},
 )
 async def import_contacts(
-    request: Request, caller: CallerDep, database: DatabaseDep
+    request: Request,
+    caller: CallerDep,
+    database: DatabaseDep,
+    default_country: Annotated[
+        CountryCode | None,
+        Query(description="ISO country of national phone numbers of cards without a country"),
+    ] = None,
 ) -> ImportReport:
     upload = await read_contacts_upload(request, missing_file="a file is required")
-    result = parse_contacts_file(upload.filename, upload.content)
+    country = default_country.upper() if default_country else None
+    result = parse_contacts_file(upload.filename, upload.content, default_country=country)
     if not result.ok:
         problems = [
             ImportProblem(row=error.row, column=error.column, message=error.message).model_dump()

@@ -50,11 +50,15 @@ _ZIP_KINDS: tuple[tuple[str, str], ...] = (
 _SAVE_AS = "save it as Excel Workbook (.xlsx) or CSV UTF-8 from the template"
 
 
-def parse_contacts_file(filename: str, content: bytes) -> ImportResult:
-    """Contacts of a .csv, .xlsx or .vcf file, or every error that prevents importing it."""
+def parse_contacts_file(
+    filename: str, content: bytes, *, default_country: str | None = None
+) -> ImportResult:
+    """Contacts of a .csv, .xlsx or .vcf file, or every error that prevents importing it;
+    ``default_country``: where a vCard's national phone numbers are read without an address
+    country."""
     extension = PurePath(filename).suffix.lower()
     if extension in (".vcf", ".vcard"):
-        return parse_vcards(content)
+        return parse_vcards(content, default_country=default_country)
     try:
         if len(content) > MAX_FILE_BYTES:
             raise FileRejected(

@@ -2,8 +2,16 @@
 
 Cards are split apart first, so a broken card is reported by its number without hiding the
 others' errors. Errors name the card (``CellError.row`` = card number, 1-based) and the vCard
-property (``CellError.column``, e.g. "TEL"). Mapped: N, FN, EMAIL, TEL, ADR, ORG, TITLE, BDAY,
-NOTE. A name prefix that is not a known salutation and a birthday without a year are left out.
+property (``CellError.column``, e.g. "TEL"); a property's error starts with its line in the file
+("line 7: ..."), so two TEL lines of one card are told apart. Mapped: N, FN, EMAIL, TEL, ADR, ORG,
+TITLE, BDAY, NOTE. A name prefix that is not a known salutation and a birthday without a year are
+left out.
+
+Real address books' exports are read as the vCard RFCs allow: property and parameter names in any
+case, grouped properties (Apple's ``item1.TEL`` with its ``item1.X-ABLabel``), an Apple address's
+country code in ``X-ABADR`` when the ADR has none. A phone number in national form
+(``(415) 555-2671``) is read in the card's address country, else in the ``default_country`` the
+importing user chose (issue 15).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import vobject
 from pydantic import ValidationError
 
 from services.contacts.domain.profile import PHONE_FIELDS, Salutation, error_message
-from services.contacts.domain.profile_types import code_parser
+from services.contacts.domain.profile_types import code_parser, national_to_e164, to_country
 from services.contacts.files.profile_columns import column_for_error, unflatten
 from services.contacts.files.results import (
     CellError,
@@ -61,10 +69,11 @@ _parse_salutation = code_parser(Salutation)
 Values = dict[str, Any]
 
 
-def parse_vcards(content: bytes) -> ImportResult:
-    """Contacts of every card of a .vcf file, or every error found in it."""
+def parse_vcards(content: bytes, *, default_country: str | None = None) -> ImportResult:
+    """Contacts of every card of a .vcf file, or every error found in it. National phone numbers
+    of a card without an address country are read in ``default_country`` (ISO code), if given."""
     try:
-        cards = split_cards(_vcard_text(content))
+        cards = _numbered_cards(_vcard_text(content))
     except FileRejected as rejected:
         return ImportResult.file_error(str(rejected))
     if not cards:
@@ -75,8 +84,10 @@ def parse_vcards(content: bytes) -> ImportResult:
         )
     errors: list[CellError] = []
     drafts: list[tuple[int, ContactDraft]] = []
-    for number, card in enumerate(cards, start=1):
-        draft, card_errors = read_card(number, card)
+    for number, (first_line, card) in enumerate(cards, start=1):
+        draft, card_errors = read_card(
+            number, card, first_line=first_line, default_country=default_country
+        )
         errors += card_errors
         if draft is not None:
             drafts.append((number, draft))
@@ -96,10 +107,16 @@ def _vcard_text(content: bytes) -> str:
 
 def split_cards(text: str) -> list[str]:
     """The text of each top-level card (an unterminated last card is kept, to be reported)."""
-    cards: list[str] = []
+    return [card for _, card in _numbered_cards(text)]
+
+
+def _numbered_cards(text: str) -> list[tuple[int, str]]:
+    """Each top-level card's first line number in the file, and its text."""
+    cards: list[tuple[int, str]] = []
     current: list[str] = []
+    start = 1
     depth = 0
-    for line in join_soft_line_breaks(text.splitlines()):
+    for index, line in enumerate(join_soft_line_breaks(text.splitlines()), start=1):
         marker = line.rstrip().upper()
         depth += marker == "BEGIN:VCARD"
         if depth > MAX_NESTING:
@@ -108,14 +125,16 @@ def split_cards(text: str) -> list[str]:
                 "a contact's card may hold one other card at most"
             )
         if depth:
+            if not current:
+                start = index
             current.append(line)
         if marker == "END:VCARD" and depth:
             depth -= 1
             if depth == 0:
-                cards.append("\r\n".join(current) + "\r\n")
+                cards.append((start, "\r\n".join(current) + "\r\n"))
                 current = []
     if current:
-        cards.append("\r\n".join(current) + "\r\n")
+        cards.append((start, "\r\n".join(current) + "\r\n"))
     return cards
 
 
@@ -133,7 +152,9 @@ def join_soft_line_breaks(lines: Iterable[str]) -> list[str]:
     return joined
 
 
-def read_card(number: int, text: str) -> tuple[ContactDraft | None, list[CellError]]:
+def read_card(
+    number: int, text: str, *, first_line: int = 1, default_country: str | None = None
+) -> tuple[ContactDraft | None, list[CellError]]:
     try:
         card = vobject.readOne(text)
     except RecursionError:
@@ -141,13 +162,20 @@ def read_card(number: int, text: str) -> tuple[ContactDraft | None, list[CellErr
     except Exception as exc:  # vobject raises assorted errors on damaged cards
         return None, [CellError(number, "", f"the card cannot be read: {exc}")]
     values, errors = card_values(card, number)
+    values = _national_phones(card, values, default_country)
+    lines = _property_lines(text, first_line)
     try:
         profile = unflatten(values)
     except ValidationError as exc:
-        errors += [
-            CellError(number, _property(column_for_error(error["loc"])), error_message(error))
-            for error in exc.errors(include_url=False)
-        ]
+        for error in exc.errors(include_url=False):
+            column = column_for_error(error["loc"])
+            where = _line_of(card, column, values, lines)
+            message = error_message(error)
+            errors.append(
+                CellError(
+                    number, _property(column), f"line {where}: {message}" if where else message
+                )
+            )
         return None, errors
     if errors:
         return None, errors
@@ -156,6 +184,81 @@ def read_card(number: int, text: str) -> tuple[ContactDraft | None, list[CellErr
 
 def _property(column: str) -> str:
     return _PROPERTY_OF_COLUMN.get(column, column)
+
+
+def _property_lines(text: str, first_line: int) -> dict[str, list[int]]:
+    """The file line numbers of each property of a card (by upper-case name, group left out),
+    in the order the card writes them (vobject keeps that order)."""
+    lines: dict[str, list[int]] = {}
+    for offset, line in enumerate(text.splitlines()):
+        if not line or line[0] in " \t":
+            continue  # a folded line's continuation
+        name = re.split(r"[;:]", line, maxsplit=1)[0].rsplit(".", 1)[-1].strip().upper()
+        lines.setdefault(name, []).append(first_line + offset)
+    return lines
+
+
+def _line_of(card: Any, column: str, values: Values, lines: dict[str, list[int]]) -> int | None:
+    """The file line of the property a profile column was read from."""
+    name = _property(column)
+    numbers = lines.get(name, [])
+    if name == "TEL":
+        wanted = values.get(column)
+        for index, line in enumerate(_lines(card, "tel")):
+            if index < len(numbers) and _tel_number(_text(line.value)) == wanted:
+                return numbers[index]
+        return numbers[0] if len(numbers) == 1 else None
+    if name == "EMAIL":
+        wanted = values.get(column)
+        for index, line in enumerate(_lines(card, "email")):
+            if index < len(numbers) and _text(line.value) == wanted:
+                return numbers[index]
+        return None
+    if name == "ADR":
+        chosen = _chosen_address(_lines(card, "adr"))
+        if chosen is None:
+            return None
+        index = _lines(card, "adr").index(chosen)
+        return numbers[index] if index < len(numbers) else None
+    return numbers[0] if numbers else None
+
+
+def _national_phones(card: Any, values: Values, default_country: str | None) -> Values:
+    """Phone numbers in national form read in the address's country, else the default country
+    the importing user chose; any other number is left for the profile's rules to judge."""
+    region = _country_code(values.get("country")) or (
+        None if values.get("country") else default_country
+    )
+    if values.get("country") is None and (apple := _apple_country(card)):
+        values = {**values, "country": apple}
+        region = apple
+    if not region:
+        return values
+    return {
+        key: national_to_e164(value, region) if key in PHONE_FIELDS else value
+        for key, value in values.items()
+    }
+
+
+def _country_code(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return to_country(value)
+    except ValueError:
+        return None
+
+
+def _apple_country(card: Any) -> str | None:
+    """Apple Contacts writes an address's ISO country code as ``itemN.X-ABADR`` beside
+    ``itemN.ADR``, and leaves ADR's country empty when the user did not type one."""
+    chosen = _chosen_address(_lines(card, "adr"))
+    if chosen is None or not chosen.group:
+        return None
+    for line in _lines(card, "x-abadr"):
+        if line.group and line.group.lower() == chosen.group.lower():
+            return _country_code(_text(line.value).upper())
+    return None
 
 
 def card_values(card: Any, number: int) -> tuple[Values, list[CellError]]:
@@ -271,11 +374,19 @@ def _tel_number(value: str) -> str:
     return value.removeprefix("tel:").split(";", 1)[0].strip()
 
 
-def _address(lines: list[Any]) -> Values:
+def _chosen_address(lines: list[Any]) -> Any:
+    """The address a contact gets: the first home address, else the first one."""
     if not lines:
-        return {}
+        return None
     homes = [line for line in lines if "home" in _types(line)]
-    address = (homes or lines)[0].value
+    return (homes or lines)[0]
+
+
+def _address(lines: list[Any]) -> Values:
+    chosen = _chosen_address(lines)
+    if chosen is None:
+        return {}
+    address = chosen.value
     if isinstance(address, str):
         return {"street_line_1": address}
     street = [part for part in _text_lines(address.street) if part]

@@ -39,6 +39,7 @@ from services.contacts.store.contacts import ContactRepository
 from services.contacts.store.documents import SqlDocumentContents
 from services.contacts.store.duplicates import DuplicateRepository
 from services.contacts.store.exports import ExportRepository
+from services.contacts.store.full_service import SqlClientRequests, SqlEnrolments
 from services.contacts.store.groups import GroupRepository
 from services.contacts.store.households import HouseholdRepository
 from services.contacts.store.invitations import InvitationRepository
@@ -107,3 +108,7 @@ class SqlContactsUnitOfWork(UnitOfWork):
         self.invitations: Invitations = InvitationRepository(session)
         self.duplicates: Duplicates = DuplicateRepository(session)
         self.exports: Exports = ExportRepository(session)
+
+        # --- Full Service program (service_layer/full_service_repositories.py) -------------
+        self.enrolments = SqlEnrolments(session)
+        self.client_requests = SqlClientRequests(session)

@@ -111,3 +111,61 @@ contact_changes = Table(
     Column("action", String(32), nullable=False),
     Column("changes", JSONB, nullable=False),
 )
+
+# --- Full Service program (C12): enrolments and the requests sent on a client's behalf ------
+
+full_service_enrolments = Table(
+    "full_service_enrolments",
+    metadata,
+    Column(
+        "contact_id",
+        PgUUID(as_uuid=True),
+        ForeignKey("contacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("master_account_id", String(32), nullable=False),
+    Column("account_number", String(12)),
+    Column("status", String(16), nullable=False),
+    Column("form_document_id", PgUUID(as_uuid=True), nullable=False),
+    Column("form_filename", String(255), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reason", String(500)),
+    Column("version", Integer, nullable=False),
+    Index("ix_full_service_enrolments_master", "master_account_id", "status"),
+)
+
+full_service_requests = Table(
+    "full_service_requests",
+    metadata,
+    Column("id", PgUUID(as_uuid=True), primary_key=True),
+    Column("master_account_id", String(32), nullable=False),
+    Column(
+        "contact_id",
+        PgUUID(as_uuid=True),
+        ForeignKey("contacts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_number", String(12), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("instruction", JSONB, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_by", String(64)),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("reason", String(500)),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("master_account_id", "idempotency_key", name="uq_full_service_requests_key"),
+    Index("ix_full_service_requests_contact", "master_account_id", "contact_id", "requested_at"),
+    Index(
+        "ix_full_service_requests_awaiting",
+        "master_account_id",
+        "requested_at",
+        postgresql_where=text("status = 'awaiting_confirmation'"),
+    ),
+)

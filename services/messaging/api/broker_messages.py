@@ -24,10 +24,14 @@ from services.messaging.service_layer import broker_inquiries, broker_messages
 from services.runtime.caller import CallerDep, requires
 from services.runtime.service import ClockDep
 
-router = APIRouter(
+router = APIRouter(tags=["broker messages"])
+sent_by_broker = APIRouter(
+    prefix="/broker-messages", dependencies=[Depends(requires(Right.COMMUNICATION_CENTER))]
+)
+# what an account receives: shown in Sent By Broker and in To Be Sent By Broker (staging)
+content = APIRouter(
     prefix="/broker-messages",
-    tags=["broker messages"],
-    dependencies=[Depends(requires(Right.COMMUNICATION_CENTER))],
+    dependencies=[Depends(requires(Right.COMMUNICATION_CENTER, Right.MESSAGE_STAGING))],
 )
 
 MessageId = Annotated[str, Path(pattern=BROKER_MESSAGE_ID)]
@@ -35,7 +39,7 @@ Account = Annotated[str, Path(min_length=1, max_length=32)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
-@router.get("")
+@sent_by_broker.get("")
 async def list_broker_messages(
     caller: CallerDep, database: DatabaseDep, page: Page = 1
 ) -> BrokerMessagePage:
@@ -43,7 +47,7 @@ async def list_broker_messages(
         return await broker_messages.broker_message_page(uow, caller, page=page)
 
 
-@router.get("/{message_id}")
+@sent_by_broker.get("/{message_id}")
 async def get_broker_message(
     message_id: MessageId, caller: CallerDep, database: DatabaseDep
 ) -> BrokerMessageDetail:
@@ -51,7 +55,7 @@ async def get_broker_message(
         return await broker_messages.broker_message_detail(uow, caller, message_id)
 
 
-@router.get("/{message_id}/recipients/{account_number}/rendered")
+@content.get("/{message_id}/recipients/{account_number}/rendered")
 async def get_rendered(
     message_id: MessageId, account_number: Account, channel: Channel, caller: CallerDep,
     database: DatabaseDep,
@@ -62,7 +66,7 @@ async def get_rendered(
         )
 
 
-@router.post("/{message_id}/email-me")
+@sent_by_broker.post("/{message_id}/email-me")
 async def email_me(
     message_id: MessageId, caller: CallerDep, database: DatabaseDep, sender: EmailSenderDep,
     clock: ClockDep,
@@ -72,7 +76,7 @@ async def email_me(
                                               sender=sender.sender, now=clock.now())  # fmt: skip
 
 
-@router.post("/{message_id}/inquiries", status_code=status.HTTP_201_CREATED)
+@sent_by_broker.post("/{message_id}/inquiries", status_code=status.HTTP_201_CREATED)
 async def submit_inquiry(
     message_id: MessageId, command: InquiryCreate, caller: CallerDep, database: DatabaseDep,
     clock: ClockDep,
@@ -82,7 +86,7 @@ async def submit_inquiry(
                                                      now=clock.now())  # fmt: skip
 
 
-@router.get("/{message_id}/inquiries")
+@sent_by_broker.get("/{message_id}/inquiries")
 async def list_inquiries(
     message_id: MessageId, caller: CallerDep, database: DatabaseDep
 ) -> list[InquiryOut]:
@@ -90,7 +94,7 @@ async def list_inquiries(
         return await broker_inquiries.inquiries_of(uow, caller, message_id)
 
 
-@router.post("/{message_id}/inquiries/{inquiry_id}/close")
+@sent_by_broker.post("/{message_id}/inquiries/{inquiry_id}/close")
 async def close_inquiry(
     message_id: MessageId, inquiry_id: UUID, caller: CallerDep, database: DatabaseDep,
     clock: ClockDep,
@@ -100,9 +104,13 @@ async def close_inquiry(
                                                     now=clock.now())  # fmt: skip
 
 
-@router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+@sent_by_broker.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_broker_message(
     message_id: MessageId, caller: CallerDep, database: DatabaseDep, clock: ClockDep
 ) -> None:
     async with database.transaction() as uow:
         await broker_messages.delete_broker_message(uow, caller, message_id, now=clock.now())
+
+
+router.include_router(sent_by_broker)
+router.include_router(content)

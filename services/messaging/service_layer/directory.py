@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from contracts.access import ClientScope
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -15,6 +16,7 @@ from contracts.contacts import (
     ContactReopened,
 )
 from contracts.crm import GroupChanged, HouseholdChanged
+from contracts.tools import SegmentMembershipChanged
 from contracts.users import UserChanged
 from services.messaging.domain.recipients import (
     ClientState,
@@ -111,6 +113,34 @@ async def apply_group_changes(
 ) -> None:
     """Every group change of a poll: each group's newest state and members replace those kept."""
     await uow.client_groups.upsert(newest_groups(_group_of(d) for d in deliveries))
+
+
+SEGMENT_PREFIX = "Segment: "
+
+
+async def apply_segment_changes(
+    deliveries: Sequence[Delivery[Any]], uow: MessagingUnitOfWork
+) -> None:
+    """Saved account data queries (segments) are recipient lists: each is kept as a group of the
+    master's, named as a segment, whose members are the clients behind its accounts."""
+    states: list[GroupState] = []
+    for delivery in deliveries:
+        event: SegmentMembershipChanged = delivery.event
+        master = delivery.envelope.master_account_id
+        members = list(event.contact_ids)
+        if event.account_numbers and not event.deleted:
+            known = await uow.clients.open_clients(
+                master_account_id=master, scope=ClientScope.everything(),
+                account_numbers=event.account_numbers,
+            )  # fmt: skip
+            members += [recipient.contact_id for recipient in known]
+        states.append(GroupState(
+            group_id=event.segment_id, master_account_id=master, version=event.version,
+            name=(SEGMENT_PREFIX + event.name)[:200], visibility="public",
+            owner_user_id=(event.created_by or "")[:64], member_contact_ids=tuple(members),
+            deleted=event.deleted,
+        ))  # fmt: skip
+    await uow.client_groups.upsert(newest_groups(states))
 
 
 async def apply_household_changes(

@@ -267,7 +267,7 @@ class BrokerMessageRepository:
             )
             .values(
                 status=InquiryStatus.ANSWERED.value, answer=answer, answered_at=at, updated_at=at
-            )  # fmt: skip
+            )
             .returning(broker_inquiries.c.id)
         )
         return result.first() is not None

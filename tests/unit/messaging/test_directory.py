@@ -144,3 +144,35 @@ async def test_the_gateway_announces_each_change_of_what_messaging_knows_of_a_us
     assert announced == [("Nina", True, False), ("Nina N.", True, False), ("Nina N.", False, False),
                          ("Nina N.", True, False), ("Nina N.", True, True)], "no change: no event"  # fmt: skip
     assert all(e.user_id == str(nina) for e in published)
+
+
+async def test_a_saved_segment_becomes_a_recipient_list_of_its_accounts_clients() -> None:
+    from contracts.access import ClientScope
+    from contracts.tools import SegmentMembershipChanged
+    from services.messaging.service_layer.directory import apply_segment_changes
+
+    uow: Any = FakeDirectoryUnitOfWork()
+    ada, bob = uuid4(), uuid4()
+    await apply_contact_states(
+        [delivered(ContactCreated(contact=snapshot(ada, 1, account_number="U1000001"))),
+         delivered(ContactCreated(contact=snapshot(bob, 1, account_number="U1000002")))],
+        uow,
+    )  # fmt: skip
+    segment_id = uuid4()
+
+    def saved(version: int, accounts: list[str], **fields: Any) -> Any:
+        return delivered(SegmentMembershipChanged(segment_id=segment_id, version=version,
+                                                  name="High NAV", account_numbers=accounts,
+                                                  created_by="u-1", **fields))  # fmt: skip
+
+    await apply_segment_changes([saved(1, ["U1000001"]), saved(2, ["U1000001", "U1000002"])], uow)
+    [(found_id, name, _, members)] = await uow.client_groups.visible(
+        master_account_id=MASTER, user_id="u-2", scope=ClientScope.everything()
+    )
+    assert (found_id, name, members) == (segment_id, "Segment: High NAV", 2)
+    chosen = await uow.clients.open_clients(master_account_id=MASTER,
+                                            scope=ClientScope.everything(), group_ids=[segment_id])  # fmt: skip
+    assert {r.contact_id for r in chosen} == {ada, bob}
+    await apply_segment_changes([saved(3, [], deleted=True)], uow)
+    assert await uow.client_groups.visible(master_account_id=MASTER, user_id="u-2",
+                                           scope=ClientScope.everything()) == []  # fmt: skip
