@@ -23,6 +23,7 @@ from gateway.pages.deps import MasterClock, PageUser, PostedForm
 from gateway.pages.message_forms import CHANNEL_LABELS
 from gateway.pages.message_templates import framed_html
 from gateway.pages.rendering import render
+from gateway.store.users import User
 
 router = APIRouter(include_in_schema=False, dependencies=[needs(Right.MESSAGE_STAGING)])
 
@@ -127,7 +128,17 @@ async def _hold_view(
 async def hold_page(
     request: Request, message_id: str, user: PageUser, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    return await _hold_view(request, user, clock, clients, _checked(message_id))
+    try:
+        return await _hold_view(request, user, clock, clients, _checked(message_id))
+    except HTTPException as error:
+        return _missing(request, user, error)
+
+
+def _missing(request: Request, user: User, error: HTTPException) -> Response:
+    """A held message (or one of its recipients) out of reach: the portal's page, not a bare 404."""
+    if error.status_code != 404:
+        raise error
+    return render(request, "staging_missing.html", user=user, active="staging", status_code=404)
 
 
 @router.post("/messages/staging/{message_id}/decision")
@@ -158,10 +169,14 @@ async def rendered_page(
     clients: ClientsDep,
 ) -> Response:  # fmt: skip
     """The held message exactly as this account would receive it on this channel."""
-    hold = await staging.get_hold(clients, user, _checked(message_id))
-    if account_number not in {r.account_number for r in hold.recipients}:
-        raise HTTPException(404, "no such recipient")
-    content = await messaging.broker_rendered(clients, user, message_id, account_number, channel)
+    try:
+        hold = await staging.get_hold(clients, user, _checked(message_id))
+        if account_number not in {r.account_number for r in hold.recipients}:
+            raise HTTPException(404, "no such recipient")
+        content = await messaging.broker_rendered(clients, user, message_id, account_number,
+                                                  channel)  # fmt: skip
+    except HTTPException as error:
+        return _missing(request, user, error)
     return render(request, "staging_rendered.html", user=user, active="staging", hold=hold,
                   content=content, channel_label=CHANNEL_LABELS[channel])  # fmt: skip
 

@@ -34,7 +34,7 @@ def test_no_input_gets_a_server_error(stack: Stack, tmp_path: Path) -> None:
         str(SCHEMATHESIS), "run", f"{stack.portal_url}/api/v1/openapi.json",
         "--checks", "not_a_server_error",
         "--max-examples", str(MAX_EXAMPLES),
-        "--workers", "2",
+        "--workers", "1",  # Hypothesis in two threads trips a CPython 3.11 AST bug
         "--header", f"Authorization: {client.headers['Authorization']}",
         *(option for path in LEFT_OUT for option in ("--exclude-path", path)),
         "--request-timeout", "30",

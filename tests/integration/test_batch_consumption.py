@@ -131,7 +131,7 @@ async def test_a_malformed_record_and_a_redelivered_event_in_a_batch(
         letters = await read_topic(kafka_bootstrap, topics.DEAD_LETTERS.name)
         position = (deliveries[1].partition, deliveries[1].offset)
         return [m["payload"] for m in letters
-                if m["payload"]["topic"] == LIFECYCLE
+                if m["payload"]["topic"] == LIFECYCLE and m["payload"]["consumer"] == "contacts"
                 and (m["payload"]["partition"], m["payload"]["offset"]) == position]  # fmt: skip
 
     letters = await eventually(dead_letter)

@@ -108,7 +108,11 @@ async def test_tools_and_fees_end_to_end_in_the_service(
     assert result["items"][0]["account_number"] == broker
     either = {"match": "any", "criteria": [{"field": "nav_band", "op": "eq", "value": "100k_1m"},
                                            {"field": "margin_type", "op": "in", "value": ["portfolio_margin"]}]}  # fmt: skip
-    assert (await ok("POST", "/tools/segments/query", json=either))["total"] == 2
+
+    async def both() -> bool:  # the IRA's value may be applied a moment later
+        return bool((await ok("POST", "/tools/segments/query", json=either))["total"] == 2)
+
+    assert await eventually(both)
     refused = await http.post(
         "/tools/segments/query",
         headers=headers,

@@ -83,12 +83,14 @@ def calendar_file(
 
 
 def _time_zone(zone: tzinfo, first: datetime, last: datetime) -> icalendar.Timezone:
-    """The zone's VTIMEZONE, with the transitions of the calendar's span only: a short
-    definition every client reads alike (a decades-long list of RDATEs is misread by some)."""
+    """The zone's VTIMEZONE, with the transitions from a year before the calendar's span to a
+    year after it: short (a decades-long list of RDATEs is misread by some clients), yet holding
+    both the standard and the summer rule — clients keep the first definition they saw of a
+    TZID, so a one-day file's must not be summer time only."""
     return icalendar.Timezone.from_tzid(
         str(zone),
-        first_date=(first - timedelta(days=2)).date(),
-        last_date=(last + timedelta(days=2)).date(),
+        first_date=(first - timedelta(days=366)).date(),
+        last_date=(last + timedelta(days=366)).date(),
     )
 
 
