@@ -57,7 +57,8 @@ async def test_tools_and_fees_end_to_end_in_the_service(
             else response
         )
 
-    ira, broker = "U7100001", "U7100002"
+    # accounts of this master only (analytics keys its facts by account number)
+    ira, broker = f"TI{master[1:]}", f"TB{master[1:]}"
     await publish(
         kafka_bootstrap,
         topics.CONTACTS.name,
