@@ -209,7 +209,7 @@ class Stack:
         self._record_processes()
 
     def start_services(
-        self, names: Sequence[str] = SERVICE_NAMES, timeout: float = 120
+        self, names: Sequence[str] = SERVICE_NAMES, timeout: float = 240
     ) -> dict[str, str]:
         """Start the services and return their URLs once each answers as itself. A service that
         lost its port to another process before binding it is started again on a new port."""
