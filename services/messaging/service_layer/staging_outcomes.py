@@ -101,13 +101,15 @@ async def apply_staging_outcomes(
     delivered."""
     outcomes = latest_outcomes([outcome_of(d.event) for d in deliveries])
     await uow.broker_messages.record_staging(outcomes)
+    held = [d.event for d in deliveries if isinstance(d.event, BrokerMessageHeld)]
     notices: list[NewNotice] = []
-    for delivery in deliveries:
-        event = delivery.event
-        if isinstance(event, BrokerMessageHeld):
-            master = await uow.masters.get(event.master_account_id)
-            users = await uow.master_users.active(event.master_account_id)
-            notices += hold_notices(event, users, time_zone=master.time_zone if master else None)
+    for master_account_id in {event.master_account_id for event in held}:  # read once a master
+        master = await uow.masters.get(master_account_id)
+        users = await uow.master_users.active(master_account_id)
+        time_zone = master.time_zone if master else None
+        for event in held:
+            if event.master_account_id == master_account_id:
+                notices += hold_notices(event, users, time_zone=time_zone)
     await uow.user_notices.add(notices)
     for outcome in outcomes:
         if outcome.status is not StagingStatus.RELEASED:
