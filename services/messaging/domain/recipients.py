@@ -11,6 +11,7 @@ from uuid import UUID
 
 from contracts.access import ClientScope
 from contracts.contacts import ContactKind
+from services.runtime.read_models import newest
 
 # --- the read models' states, as of one version ------------------------------------------------
 
@@ -90,30 +91,18 @@ class MasterUser:
 
 def newest_clients(states: Iterable[ClientState]) -> list[ClientState]:
     """One state per contact, the one a read model keeps (a batch upserts each contact once)."""
-    kept: dict[UUID, ClientState] = {}
-    for state in states:
-        current = kept.get(state.contact_id)
-        if current is None or state.supersedes(current):
-            kept[state.contact_id] = state
-    return list(kept.values())
+    return newest(states, key=lambda s: s.contact_id, supersedes=ClientState.supersedes)
 
 
 def newest_groups(groups: Iterable[GroupState]) -> list[GroupState]:
-    kept: dict[UUID, GroupState] = {}
-    for group in groups:
-        current = kept.get(group.group_id)
-        if current is None or group.version > current.version:
-            kept[group.group_id] = group
-    return list(kept.values())
+    return newest(
+        groups, key=lambda g: g.group_id, supersedes=lambda g, kept: g.version > kept.version
+    )
 
 
 def newest_households(households: Iterable[HouseholdState]) -> list[HouseholdState]:
-    kept: dict[UUID, HouseholdState] = {}
-    for household in households:
-        current = kept.get(household.household_id)
-        if current is None or household.version > current.version:
-            kept[household.household_id] = household
-    return list(kept.values())
+    return newest(households, key=lambda h: h.household_id,
+                  supersedes=lambda h, kept: h.version > kept.version)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,23 +116,14 @@ class MasterProfile:
 
 
 def newest_masters(masters: Iterable[MasterProfile]) -> list[MasterProfile]:
-    kept: dict[str, MasterProfile] = {}
-    for master in masters:
-        current = kept.get(master.master_account_id)
-        if current is None or master.changed_at >= current.changed_at:
-            kept[master.master_account_id] = master
-    return list(kept.values())
+    return newest(masters, key=lambda m: m.master_account_id,
+                  supersedes=lambda m, kept: m.changed_at >= kept.changed_at)  # fmt: skip
 
 
 def newest_users(users: Iterable[MasterUser]) -> list[MasterUser]:
-    kept: dict[str, MasterUser] = {}
-    for user in users:
-        current = kept.get(user.user_id)
-        if (
-            current is None or user.changed_at >= current.changed_at
-        ):  # later in the batch wins a tie
-            kept[user.user_id] = user
-    return list(kept.values())
+    # later in the batch wins a tie
+    return newest(users, key=lambda u: u.user_id,
+                  supersedes=lambda u, kept: u.changed_at >= kept.changed_at)  # fmt: skip
 
 
 # --- recipients ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from uuid import UUID
 from contracts.accounts import Channel
 from contracts.api.staging import Decision, HoldStatus
 from contracts.staging import RejectReason, ReleaseReason
+from services.runtime.read_models import newest
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,27 +179,15 @@ class MasterZone:
 
 
 def newest_clients(states: Iterable[ClientState]) -> list[ClientState]:
-    kept: dict[UUID, ClientState] = {}
-    for state in states:
-        current = kept.get(state.contact_id)
-        if current is None or state.supersedes(current):
-            kept[state.contact_id] = state
-    return list(kept.values())
+    return newest(states, key=lambda s: s.contact_id, supersedes=ClientState.supersedes)
 
 
 def newest_groups(groups: Iterable[GroupMembers]) -> list[GroupMembers]:
-    kept: dict[UUID, GroupMembers] = {}
-    for group in groups:
-        current = kept.get(group.group_id)
-        if current is None or group.version > current.version:
-            kept[group.group_id] = group
-    return list(kept.values())
+    return newest(
+        groups, key=lambda g: g.group_id, supersedes=lambda g, kept: g.version > kept.version
+    )
 
 
 def newest_zones(zones: Iterable[MasterZone]) -> list[MasterZone]:
-    kept: dict[str, MasterZone] = {}
-    for zone in zones:
-        current = kept.get(zone.master_account_id)
-        if current is None or zone.changed_at > current.changed_at:
-            kept[zone.master_account_id] = zone
-    return list(kept.values())
+    return newest(zones, key=lambda z: z.master_account_id,
+                  supersedes=lambda z, kept: z.changed_at > kept.changed_at)  # fmt: skip
