@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 NPM ?= /usr/bin/npm
 
-.PHONY: up reset test install lint format bench asyncapi clean
+.PHONY: up reset test install lint format bench bench-all asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline
+
+## Every benchmark and its lean reference, then one table of figures, targets and ratios (bench/README.md).
+bench-all: $(STAMP)
+	$(BIN)/python -m bench.all $(BENCH_ARGS)
 
 asyncapi: $(STAMP)
 	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json

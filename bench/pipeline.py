@@ -1,7 +1,7 @@
 """The pipeline benchmark: the whole stack's end-to-end apply rate next to raw aiokafka rates.
 
     python -m bench.pipeline [--events N] [--seed S] [--start DATE] [--clients C]
-                             [--timeout SECONDS] [--json]
+                             [--timeout SECONDS] [--json] [--profile DIR]
 
 On one broker and one PostgreSQL (embedded, unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name
 real ones) it starts the whole stack, measures raw aiokafka produce and consume on a fresh topic,
@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from types import FrameType
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bench.cpu import postgres_backends, process_cpu
 from contracts import topics
 from contracts.services import SERVICE_NAMES
 from deploy.demo import DEMO_MASTERS
@@ -88,6 +90,8 @@ class Figures:
     raw_consume_seconds: float | None = None
     load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load before and after end to end
     bench_cpu_seconds: float = 0.0  # this process during end to end: send_all and the polling
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU each part of the system used during end to end (Linux /proc; empty elsewhere)"""
     platform: str = field(default_factory=platform.platform)
 
     def applied(self, service: str) -> int:
@@ -245,11 +249,22 @@ class Watcher:
         await self.analytics.dispose()
 
 
+def cpu_by_part(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of each service, the gateway, the broker and this run's PostgreSQL
+    backends (other work on the machine is not counted)."""
+    used = {child.name: process_cpu(child.process.pid if child.process else None)
+            for child in stack.children}  # fmt: skip
+    used["broker"] = process_cpu(stack.broker.pid if stack.broker else None)
+    used["postgres"] = sum(map(process_cpu, postgres_backends(stack.config.database_prefix)))
+    return used
+
+
 async def end_to_end(
     stack: Stack, events: Sequence[SimulatedEvent], figures: Figures, budget: float
 ) -> None:
     watcher = Watcher(stack, events)
     load_before, cpu_before = os.getloadavg()[0], time.process_time()
+    parts_before = cpu_by_part(stack)
     try:
         async with producer(stack.bootstrap_servers) as kafka:
             began = time.perf_counter()
@@ -281,6 +296,10 @@ async def end_to_end(
     finally:
         figures.load_average = (load_before, os.getloadavg()[0])
         figures.bench_cpu_seconds = time.process_time() - cpu_before
+        parts_after = cpu_by_part(stack)
+        figures.cpu_seconds = {
+            part: round(parts_after[part] - parts_before.get(part, 0.0), 2) for part in parts_after
+        }
         await watcher.dispose()
 
 
@@ -333,12 +352,27 @@ def table(f: Figures) -> str:
                 r["raw_produce_per_second"]),
             row("3. raw aiokafka consume", f.events, f.raw_consume_seconds,
                 r["raw_consume_per_second"]),
+            *cpu_lines(f),
             "",
             f"  end to end / raw produce: {ratio(r['end_to_end_over_raw_produce'])}"
             f"   end to end / raw consume: {ratio(r['end_to_end_over_raw_consume'])}",
             "  (a stage's seconds: when it had applied everything it had been given, last time)",
         ]
     )  # fmt: skip
+
+
+def cpu_lines(f: Figures) -> list[str]:
+    """The CPU each part used during end to end, in all and per published event."""
+    if not f.cpu_seconds:
+        return []
+    busiest = sorted(f.cpu_seconds.items(), key=lambda item: -item[1])
+    total = sum(f.cpu_seconds.values())
+    return [
+        "",
+        f"  CPU during end to end: {total:.1f} s in all, "
+        f"{total * 1000 / f.events:.2f} ms per published event",
+        "   " + ", ".join(f"{part} {seconds:.1f} s" for part, seconds in busiest),
+    ]
 
 
 # --------------------------------------------------------------------------- command line
@@ -359,6 +393,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--timeout", type=float, default=600, metavar="SECONDS",
         help="how long to wait for the end-to-end apply: %(default)s")  # fmt: skip
     add("--json", action="store_true", help="print the figures as JSON")
+    add("--profile", type=Path, metavar="DIR",
+        help="run every service under cProfile; each writes DIR/<service>-<pid>.prof and .txt "
+             "when the stack stops (the figures are then slower, the shares still tell)")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -388,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database_prefix=f"bench_{uuid.uuid4().hex[:8]}_",
         simulator=False,
         demo_users=False,
+        extra_env={"PROFILE_DIR": str(args.profile.resolve())} if args.profile else {},
     )
     figures = Figures(
         events=args.events,
@@ -422,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         json.dumps({**asdict(figures), **figures.rates}, indent=2) if args.json else table(figures)
     )
+    if args.profile:
+        say(f"Profiles of the services: {args.profile}")
     return 0 if figures.complete else 1
 
 

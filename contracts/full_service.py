@@ -14,6 +14,8 @@ Three topics carry them:
 - ``contacts.full-service``: every change of an enrolment or a request, as its whole state
   (``FullServiceEnrolmentChanged``, ``ClientRequestChanged``), keyed by contact id, for the
   client's timeline and the dashboard's Pending Items; consumers keep the highest ``version``.
+  A held withdrawal a Funding Authorizer declines (with a reason), or its submitter cancels,
+  ends there (``declined``, ``cancelled``: final, never sent to the back office).
 
 Amounts are ``Decimal`` in the currency's minor unit, rounded half up (``domain/full_service.py``
 in contacts states the rule); quantities of shares have at most four decimal places.
@@ -231,6 +233,12 @@ class RequestStatus(StrEnum):
     ACCEPTED = "accepted"
     PROCESSED = "processed"
     REJECTED = "rejected"
+    """by the back office, with its reason"""
+    DECLINED = "declined"
+    """a held withdrawal a Funding Authorizer declined, with the reason; never sent (final)"""
+    CANCELLED = "cancelled"
+    """a held withdrawal its submitter (or another user who may submit) took back; never sent
+    (final)"""
 
 
 PENDING_REQUEST_STATUSES = (
@@ -258,7 +266,8 @@ class FullServiceEnrolmentChanged(Event):
 
 class ClientRequestChanged(Event):
     """A request's whole state after a change (submitted, confirmed and sent, accepted,
-    processed, rejected); ``pending`` while it waits on someone."""
+    processed, rejected; a held withdrawal declined or cancelled, never sent); ``pending`` while
+    it waits on someone."""
 
     type: Literal["full_service.request_changed"] = "full_service.request_changed"
     request_id: UUID
@@ -274,6 +283,11 @@ class ClientRequestChanged(Event):
     requested_at: datetime
     confirmed_by: str | None = Field(default=None, max_length=64)
     confirmed_at: datetime | None = None
+    ended_by: str | None = Field(
+        default=None, max_length=64,
+        description="who declined or cancelled the held withdrawal (status declined or cancelled)",
+    )  # fmt: skip
+    ended_at: datetime | None = None
     version: int = Field(ge=1)
 
     def partition_key(self) -> str:

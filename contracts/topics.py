@@ -15,7 +15,9 @@ from contracts import (
     full_service,
     linkage,
     mail,
+    margin,
     messaging,
+    reports,
     staging,
     tools,
     users,
@@ -48,6 +50,14 @@ ACCOUNT_VALUATIONS = Topic(
     accounts.AccountValuationEnvelope,
     "account number",
     "Daily net asset value and positions per account.",
+)
+ACCOUNT_MARGIN = Topic(
+    "accounts.margin",
+    margin.MarginEnvelope,
+    "account number",
+    "Margin requirements per margin account, from the back office: equity with loan value, "
+    "initial and maintenance requirement, excess liquidity (below zero: a margin deficit) and "
+    "each position's contribution; the whole snapshot each time, the newest as-of wins.",
 )
 CORPORATE_ACTIONS = Topic(
     "accounts.corporate-actions",
@@ -182,7 +192,29 @@ FULL_SERVICE = Topic(
     full_service.FullServiceEnvelope,
     "contact id",
     "Full Service enrolments (form recorded, accepted, refused, revoked) and requests (each "
-    "status, pending or not): whole state after every change, for timelines and Pending Items.",
+    "status, pending or not; a held withdrawal declined by a Funding Authorizer or cancelled by "
+    "its submitter, never sent): whole state after every change, for timelines and Pending Items.",
+)
+BENCHMARKS = Topic(
+    "market.benchmarks",
+    reports.BenchmarkEnvelope,
+    "benchmark id",
+    "Benchmark index levels, one per business day (external market data; one copy per master): "
+    "what performance reports compare a client's returns with.",
+)
+REPORT_DELIVERIES = Topic(
+    "analytics.report-deliveries",
+    reports.ReportDeliveryEnvelope,
+    "delivery id",
+    "Client reports (A10) to email to the client's email of record, now or for a schedule's "
+    "period (monthly, quarterly): the report attached as a PDF, each delivery once.",
+)
+REPORT_DELIVERY_OUTCOMES = Topic(
+    "messaging.report-deliveries",
+    reports.ReportOutcomeEnvelope,
+    "delivery id",
+    "The communication center's outcome of each report delivery: sent, or failed with the "
+    "reason (no email of record, refused by the mail server).",
 )
 DEAD_LETTERS = Topic(
     "platform.dead-letters",
@@ -195,6 +227,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ACCOUNT_LIFECYCLE,
     ACCOUNT_TRANSACTIONS,
     ACCOUNT_VALUATIONS,
+    ACCOUNT_MARGIN,
     CORPORATE_ACTIONS,
     BROKER_MESSAGES,
     SECURITY_DEVICES,
@@ -215,5 +248,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BACKOFFICE_REQUESTS,
     BACKOFFICE_REQUEST_STATUS,
     FULL_SERVICE,
+    BENCHMARKS,
+    REPORT_DELIVERIES,
+    REPORT_DELIVERY_OUTCOMES,
     DEAD_LETTERS,
 )

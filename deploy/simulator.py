@@ -2,7 +2,8 @@
 
 ``BackOffice`` is pure (a seeded ``random.Random``, no I/O): ``opening_book()`` is the month
 before the simulated "today" (applications walking through the six stages, funding, trades,
-daily net asset values, positions, corporate actions, broker messages, security devices),
+daily net asset values, positions, margin requirements of the margin accounts (their desk:
+``deploy/simulator_margin.py``), corporate actions, broker messages, security devices),
 ``next_day()`` one more business day, ``take(n)`` exactly ``n`` events for benchmarks.
 ``publish()`` sends events to Kafka; ``python -m deploy.simulator`` runs it from the command line.
 With ``--state-dir`` it keeps its state there and a restart continues the same book
@@ -71,9 +72,12 @@ from contracts.accounts import (
     Withdrawal,
 )
 from contracts.envelope import Envelope, Event
+from contracts.margin import MarginRequirementsReported
 from contracts.tools import InvestorProfile, InvestorProfileReported
 from contracts.topics import Topic
 from deploy.demo import DEMO_MASTERS
+from deploy.simulator_benchmarks import benchmark_envelopes
+from deploy.simulator_margin import MarginDesk, Security
 from deploy.simulator_requests import answer_requests
 from deploy.simulator_state import Record, SimulatorState
 from services.runtime.cluster import cluster_id
@@ -292,6 +296,7 @@ SECURITIES: tuple[_Security, ...] = (
     _Security("SAP", 201.3, 0.01, 0.014, "EU"),
 )
 ETFS = tuple(s.symbol for s in SECURITIES if s.market == "ETF")
+MARGIN_SECURITIES = {s.symbol: Security(s.volatility, s.market == "ETF") for s in SECURITIES}
 BY_SYMBOL = {s.symbol: s for s in SECURITIES}
 
 # (stage an application of the opening book has reached, share of the book)
@@ -454,6 +459,7 @@ class _Account:
     invested: bool = False
     dirty: bool = False
     closed_on: date | None = None
+    margin_type: str = "cash"  # the investor profile's (A11: deploy/simulator_margin.py)
 
     def market_value(self, symbol: str, prices: dict[str, float]) -> Decimal:
         return _money(float(self.holdings[symbol]) * prices[symbol])
@@ -735,6 +741,7 @@ class BackOffice:
         self._run_schedules(day, out)
         if _is_business_day(day):
             self._market.step()
+            self._margin_calls(day, out)
             for account in self._all_accounts():
                 if account.stage is ApplicationStage.OPEN:
                     self._account_activity(account, day, out)
@@ -837,7 +844,12 @@ class BackOffice:
         return self._rng.sample(choices, k=self._rng.randint(1, 5))
 
     def _wind_down(self, account: _Account, at: datetime, out: list[SimulatedEvent]) -> None:
-        """A client leaving moves the positions out (ACATS) and withdraws the cash."""
+        """A client leaving moves the positions out (ACATS) and withdraws the cash; a margin
+        loan is repaid first."""
+        if account.cash < ZERO:
+            repaid, account.cash = -account.cash, ZERO
+            out.append(self._account_event(account, Deposit, at, amount=repaid, booked_on=at.date(),
+                                           transaction_id=self._directory.next_id("T")))  # fmt: skip
         for symbol in list(account.holdings):
             quantity = account.holdings[symbol]
             out.append(self._transfer(account, symbol, quantity, CashDirection.OUT, at))
@@ -872,6 +884,7 @@ class BackOffice:
     def _invest(self, account: _Account, day: date, out: list[SimulatedEvent]) -> None:
         symbols = self._market.pick(_region_of(account.master), self._rng.randint(3, 8))
         budget = account.cash * Decimal(self._rng.uniform(0.8, 0.97))
+        budget *= self._desk.leverage(account.number, account.margin_type)  # margin: borrows
         weights = [self._rng.uniform(0.5, 2.0) for _ in symbols]
         for symbol, weight in zip(symbols, weights, strict=True):
             spend = budget * Decimal(weight / sum(weights))
@@ -900,13 +913,14 @@ class BackOffice:
             self._internal_transfer(account, at, out)
 
     def _rebalance(self, account: _Account, at: datetime, out: list[SimulatedEvent]) -> None:
-        if account.holdings and (account.cash < 500 or self._rng.random() < 0.4):
+        room = self._spendable(account)  # the cash; on margin, up to the account's leverage
+        if account.holdings and (room < 500 or self._rng.random() < 0.4):
             symbol = self._rng.choice(list(account.holdings))
             proceeds = account.market_value(symbol, self._market.prices)
             self._trade(account, symbol, TradeSide.SELL, proceeds * Decimal("0.3"), at, out)
         else:
             symbol = self._rng.choice(self._market.pick(_region_of(account.master), 4))
-            spend = account.cash * Decimal(self._rng.uniform(0.2, 0.8))
+            spend = room * Decimal(self._rng.uniform(0.2, 0.8))
             self._trade(account, symbol, TradeSide.BUY, spend, at, out)
 
     def _trade(
@@ -1057,6 +1071,10 @@ class BackOffice:
     # ---- valuations
 
     def _end_of_day(self, day: date, out: list[SimulatedEvent], *, all_positions: bool) -> None:
+        if _is_business_day(day):  # A10: the masters' benchmark (deploy/simulator_benchmarks.py)
+            listed = {s.symbol: s.price for s in SECURITIES}
+            out += [SimulatedEvent(topics.BENCHMARKS, e) for e in benchmark_envelopes(
+                self._masters, day, self._market.prices, listed, seed=self._seed)]  # fmt: skip
         for account in self._all_accounts():
             is_open = account.stage is ApplicationStage.OPEN and account.funded
             if (is_open and _is_business_day(day)) or account.closed_on == day:
@@ -1072,6 +1090,8 @@ class BackOffice:
                 )
             if account.dirty or (all_positions and is_open):
                 out.append(self._positions(account, day))
+            if is_open and _is_business_day(day) and account.margin_type != "cash":
+                out.append(self._margin_report(account, day))
 
     def _positions(self, account: _Account, day: date) -> SimulatedEvent:
         account.dirty = False
@@ -1083,6 +1103,49 @@ class BackOffice:
         ]
         at = self._at(day, 23, 23.9)
         return self._account_event(account, PositionsReported, at, as_of=day, positions=positions)
+
+    # ---- margin (A11): the desk of deploy/simulator_margin.py
+
+    @property
+    def _desk(self) -> MarginDesk:
+        desk: MarginDesk | None = self.__dict__.get("_margin_desk")  # a state kept before A11
+        if desk is None:
+            desk = self.__dict__["_margin_desk"] = MarginDesk(getattr(self, "_seed", 7))
+        return desk
+
+    def _spendable(self, account: _Account) -> Decimal:
+        held = sum((account.market_value(s, self._market.prices) for s in account.holdings), ZERO)
+        return self._desk.spendable(account.number, account.margin_type, account.cash, held)
+
+    def _margin_calls(self, day: date, out: list[SimulatedEvent]) -> None:
+        """The day opens at the desk: house requirements raised or ended, and the margin calls
+        of accounts in deficit met by a deposit or, at their deadline, by a sale."""
+        leveraged: dict[str, Decimal] = {}
+        for account in self._all_accounts():
+            if account.stage is ApplicationStage.OPEN and account.cash < 0:
+                for symbol in account.holdings:
+                    value = account.market_value(symbol, self._market.prices)
+                    leveraged[symbol] = leveraged.get(symbol, ZERO) + value
+        self._desk.open_day(day, leveraged, MARGIN_SECURITIES)
+        for account in self._all_accounts():
+            remedy = self._desk.remedy(account.number, day)
+            if remedy is None or account.stage is not ApplicationStage.OPEN:
+                continue
+            at = self._at(day, 13.5, 16)
+            if remedy.symbol is None:
+                out.append(self._cash_flow(account, Deposit, remedy.amount, at, day))
+            elif remedy.symbol in account.holdings:
+                self._trade(account, remedy.symbol, TradeSide.SELL, remedy.amount, at, out)
+
+    def _margin_report(self, account: _Account, day: date) -> SimulatedEvent:
+        at = max(self._at(day, 23, 23.9), account.last_at + timedelta(seconds=1))
+        prices = self._market.prices
+        positions = [(s, q, Decimal(f"{prices[s]:.4f}"), account.market_value(s, prices))
+                     for s, q in sorted(account.holdings.items())]  # fmt: skip
+        fields = self._desk.report(account.number, account.margin_type, account.cash, positions,
+                                   MARGIN_SECURITIES, at)  # fmt: skip
+        self._desk.note(account.number, fields, day)
+        return self._account_event(account, MarginRequirementsReported, at, **fields)
 
     # ---- corporate actions, broker messages, security devices
 
@@ -1304,6 +1367,7 @@ class BackOffice:
             stock_experience_years=rng.randint(0, 30), options_experience_years=rng.randint(0, 10),
             futures_experience_years=rng.choice((0, 0, 0, 2, 5)), professional=rng.random() < 0.05,
         )  # fmt: skip
+        account.margin_type = profile.margin_type or "cash"
         account.last_at += timedelta(seconds=rng.randint(1, 30))
         event = InvestorProfileReported(
             account_number=account.number, as_of=account.last_at.date(), profile=profile
@@ -1388,6 +1452,7 @@ TOPIC_OF: dict[type[Event], Topic] = {
     InterestPaid: topics.ACCOUNT_TRANSACTIONS,
     NetAssetValueReported: topics.ACCOUNT_VALUATIONS,
     PositionsReported: topics.ACCOUNT_VALUATIONS,
+    MarginRequirementsReported: topics.ACCOUNT_MARGIN,
     SecurityDeviceShipped: topics.SECURITY_DEVICES,
     AccountProfileReported: topics.ACCOUNT_PROFILES,
     SecurityDeviceIssued: topics.ACCOUNT_PROFILES,

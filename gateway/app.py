@@ -16,6 +16,7 @@ from gateway.api import routes
 from gateway.api.responses import EVERY_ROUTE
 from gateway.api.routes import health
 from gateway.auth.rights import AccessDenied, LoginRequired
+from gateway.auth.session_cache import SignedInCache, UserChanges, unit_of_work_noticed_by
 from gateway.clients.http import ServiceClients
 from gateway.pages.deps import ProfileForms, access_denied, login_redirect
 from gateway.security_headers import SecurityHeaders
@@ -30,16 +31,24 @@ from services.runtime.logging import configure_logging
 from services.runtime.outbox import OutboxRelay
 from services.runtime.request_guards import install_request_guards
 from services.runtime.service import freeze_startup_objects, kafka_publisher
+from services.runtime.settings import async_database_url
 from services.runtime.telemetry import configure_telemetry, instrument_http
 
 API_PREFIX = "/api/v1"
+DATABASE_POOL_SIZE = 15
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()  # type: ignore[call-arg]
     configure_logging(service="gateway", json_logs=settings.json_logs, level=settings.log_level)
     configure_telemetry(service="gateway", otlp_endpoint=settings.otel_exporter_otlp_endpoint)
-    database: Database[UnitOfWork] = Database(settings.database_url)
+    # the signed-in users, kept between requests and forgotten as they change
+    signed_in_cache = SignedInCache()
+    user_changes = UserChanges(signed_in_cache, async_database_url(settings.database_url))
+    database: Database[UnitOfWork] = Database(
+        settings.database_url, pool_size=DATABASE_POOL_SIZE,
+        unit_of_work=unit_of_work_noticed_by(user_changes),
+    )  # fmt: skip
     broker = make_broker(bootstrap_servers=settings.kafka_bootstrap_servers, service="gateway")
     clients = ServiceClients(settings)
 
@@ -54,13 +63,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             broker=partial(cluster_id, settings.kafka_bootstrap_servers),
         )  # fmt: skip
         relaying = asyncio.create_task(relay.run_forever(), name="outbox-relay")
+        listening = asyncio.create_task(user_changes.run(), name="user-change-notices")
         await announce_everyone(database)
         freeze_startup_objects()
         try:
             yield
         finally:
             relaying.cancel()
-            await asyncio.gather(relaying, return_exceptions=True)
+            listening.cancel()
+            await asyncio.gather(relaying, listening, return_exceptions=True)
             await clients.close()
             await broker.stop()
             await database.dispose()
@@ -76,6 +87,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.signed_in_cache = signed_in_cache
+    app.state.user_changes = user_changes
     app.state.broker = broker
     app.state.clients = clients
     app.state.profile_forms = ProfileForms()

@@ -27,6 +27,11 @@ class FeeTemplateIn(BaseModel):
     kind: FeeKindName
     tiers: list[Tier] = Field(default_factory=list, max_length=20)
     amount: Amount = Field(default=Decimal(0), description="flat: per year; per_trade: per trade")
+    minimum: Amount = Field(
+        default=Decimal(0),
+        description="aum and per_trade: the least charged a year, prorated to the period like a "
+        "flat fee; accounts linked under one username share one minimum (0: none)",
+    )
 
 
 class FeeTemplateOut(FeeTemplateIn):
@@ -48,6 +53,10 @@ class ClientFeeOut(BaseModel):
     name: str | None
     template_id: UUID
     template_name: str
+    linked_accounts: list[str] = Field(
+        default_factory=list,
+        description="the other accounts of its link group within reach: they share its minimum",
+    )
 
 
 class ClientFeeList(BaseModel):

@@ -49,6 +49,24 @@ class EnrolmentOut(BaseModel):
     version: int
 
 
+class WithdrawalDecline(BaseModel):
+    """A Funding Authorizer declines a held withdrawal, saying why (final: never sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
+    ]
+
+
+class RequestCancellation(BaseModel):
+    """A user who may submit requests takes back a held withdrawal (final: never sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: OptionalReason | None = None
+
+
 class RequestCreate(BaseModel):
     """A request for an enrolled client; its kind is the instruction's ``kind``."""
 
@@ -72,6 +90,8 @@ class RequestOut(BaseModel):
     requested_at: datetime
     confirmed_by: str | None
     confirmed_at: datetime | None
+    ended_by: str | None = Field(default=None, description="who declined or cancelled it")
+    ended_at: datetime | None = None
     updated_at: datetime
 
 

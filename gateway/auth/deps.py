@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from gateway.auth import tokens
+from gateway.auth.session_cache import SignedInCache
 from gateway.deps import DatabaseDep, SettingsDep
 from gateway.store import sessions
 from gateway.store.sessions import SignedIn
@@ -52,25 +53,38 @@ class Authentication:
     from_cookie: bool
 
 
+async def get_signed_in_cache(request: Request) -> SignedInCache:
+    cache: SignedInCache = request.app.state.signed_in_cache
+    return cache
+
+
+SignedInCacheDep = Annotated[SignedInCache, Depends(get_signed_in_cache)]
+
+
 async def authentication(
-    request: Request, settings: SettingsDep, database: DatabaseDep
+    request: Request, settings: SettingsDep, database: DatabaseDep, cache: SignedInCacheDep
 ) -> Authentication:
     """Found once per request (FastAPI caches a dependency within a request); the session is
     kept for ``signed_in``."""
     token, from_cookie = _token_of(request)
     if not token:
         return Authentication(None, from_cookie)
-    claims = tokens.read(token, key=settings.signing_key)
-    if claims is None:
-        return Authentication(None, from_cookie)
-    # on every request: one query outside a transaction (no BEGIN/ROLLBACK round trips)
-    async with database.engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = await sessions.user_of(
-            connection, session_id=claims.session_id, user_id=claims.user_id
-        )
-    if found is None or found[0].master_account_id != claims.master_account_id:
-        return Authentication(None, from_cookie)
+    # kept until the user or the session changes (gateway/auth/session_cache.py)
+    found = cache.get(token)
+    if found is None:
+        claims = tokens.read(token, key=settings.signing_key)
+        if claims is None:
+            return Authentication(None, from_cookie)
+        generation = cache.generation
+        # one query outside a transaction (no BEGIN/ROLLBACK round trips)
+        async with database.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = await sessions.user_of(
+                connection, session_id=claims.session_id, user_id=claims.user_id
+            )
+        if found is None or found[0].master_account_id != claims.master_account_id:
+            return Authentication(None, from_cookie)
+        cache.keep(generation, token, *found, token_expires_at=claims.expires_at)
     user, request.state.signed_in = found
     return Authentication(user, from_cookie)
 

@@ -1,5 +1,6 @@
-"""The contacts service's Full Service program (C12): a client's enrolment and requests, and the
-withdrawals waiting for a Funding Authorizer."""
+"""The contacts service's Full Service program (C12): a client's enrolment and requests (a held
+withdrawal cancelled), and the withdrawals waiting for a Funding Authorizer (confirmed or
+declined)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from contracts.api.full_service import (
     EnrolmentOut,
     EnrolmentRevocation,
     FullServiceOut,
+    RequestCancellation,
     RequestCreate,
     RequestOut,
+    WithdrawalDecline,
 )
 from gateway.clients.http import NamedFile, ServiceClients, multipart
 from gateway.store.users import User
@@ -79,4 +82,24 @@ async def awaiting_confirmation(clients: ServiceClients, user: User) -> Confirma
 async def confirm_withdrawal(clients: ServiceClients, user: User, request_id: UUID) -> RequestOut:
     return RequestOut.model_validate(await clients.contacts.json(
         "POST", f"/full-service/requests/{request_id}/confirmation", user
+    ))  # fmt: skip
+
+
+async def decline_withdrawal(
+    clients: ServiceClients, user: User, request_id: UUID, decline: WithdrawalDecline
+) -> RequestOut:
+    """A Funding Authorizer declines a held withdrawal with the reason (final, never sent)."""
+    return RequestOut.model_validate(await clients.contacts.json(
+        "POST", f"/full-service/requests/{request_id}/decline", user,
+        json=decline.model_dump(mode="json"),
+    ))  # fmt: skip
+
+
+async def cancel_request(
+    clients: ServiceClients, user: User, request_id: UUID, cancellation: RequestCancellation
+) -> RequestOut:
+    """A user who may submit requests takes back a held withdrawal (final, never sent)."""
+    return RequestOut.model_validate(await clients.contacts.json(
+        "POST", f"/full-service/requests/{request_id}/cancel", user,
+        json=cancellation.model_dump(mode="json"),
     ))  # fmt: skip

@@ -20,6 +20,7 @@ from gateway.pages import (
     invitations,
     linkage,
     mail,
+    margin,
     merge,
     message_center,
     message_templates,
@@ -27,6 +28,7 @@ from gateway.pages import (
     notes,
     notices,
     queries,
+    reports,
     settings,
     staging,
     timeline,
@@ -68,6 +70,8 @@ PAGE_ROUTERS = (
     notices,
     linkage,  # /contacts/{id}/linkage, /linkage...
     full_service,  # /contacts/{id}/full-service, /funding/confirmations
+    margin,  # /contacts/{id}/margin
+    reports,  # /contacts/{id}/reports, /contacts/{id}/performance, /reports/statements
     devices,
     tools,  # /tools/..., and the public /esg/{token}
     fees,

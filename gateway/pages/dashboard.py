@@ -31,6 +31,7 @@ from contracts.api.analytics_dashboard import (
     MessageList,
     PendingItemsQuery,
 )
+from contracts.api.margin import MarginDeficitQuery
 from contracts.api.records import (
     DocumentListQuery,
     DocumentPage,
@@ -43,7 +44,7 @@ from contracts.api.records import (
     TaskStatus,
 )
 from gateway.auth.rights import needs_login
-from gateway.clients import analytics, records
+from gateway.clients import analytics, margin, records
 from gateway.clients.http import ServiceClients
 from gateway.deps import ClientsDep, DatabaseDep
 from gateway.pages.deps import Clock, MasterClock, PageUser, SubmittedForm
@@ -79,6 +80,7 @@ class Panel:
             "documents": access.sees_crm(),
             "actions": access.has(Right.ACCOUNT_INFORMATION),
             "messages": access.has(Right.COMMUNICATION_CENTER),
+            "margin": access.has(Right.ACCOUNT_INFORMATION),
         }[self.id]
 
 
@@ -93,8 +95,11 @@ PANELS = (
     Panel("documents", "Documents"),
     Panel("actions", "Corporate Actions"),
     Panel("messages", "Messages"),
+    Panel("margin", "Margin Deficits"),
 )
 PANEL_IDS = frozenset(panel.id for panel in PANELS)
+DEFICITS = MarginDeficitQuery(limit=10)
+"""The Margin Deficits panel lists the ten largest (and counts them all)."""
 
 
 def hidden_panels(user: User) -> set[str]:
@@ -164,6 +169,9 @@ async def dashboard(
         call.close()  # type: ignore[attr-defined]
         return _nothing()
 
+    deficits = asyncio.ensure_future(
+        when("margin", margin.margin_deficits(clients, user, DEFICITS))
+    )
     pending, activity, aum, balance, actions, messages = await asyncio.gather(
         when("pending", analytics.pending_items(clients, user, pending_query)),
         when("activity", analytics.recent_activity(clients, user, activity_query)),
@@ -183,7 +191,8 @@ async def dashboard(
                   chart_library=available("uplot.js"), pending_query=pending_query,
                   activity_query=activity_query, pending_types=PENDING_TYPES,
                   item_types=list(ItemType), zone_name=str(clock.zone), today=clock.today(),
-                  statuses=TASK_STATUS_LABELS, notice=params.get("notice"))  # fmt: skip
+                  statuses=TASK_STATUS_LABELS, notice=params.get("notice"),
+                  margin_deficits=await deficits)  # fmt: skip
 
 
 @router.post("/dashboard/panels")

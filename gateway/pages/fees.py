@@ -60,7 +60,8 @@ async def add_template(
                 up_to, _, percent = line.partition(":")
                 tiers.append({"up_to": up_to.strip() or None, "annual_percent": percent.strip()})
         return FeeTemplateIn.model_validate({"name": form.get("name", ""), "kind": form.get("kind", ""),
-                                             "amount": form.get("amount") or "0", "tiers": tiers})  # fmt: skip
+                                             "amount": form.get("amount") or "0",
+                                             "minimum": form.get("minimum") or "0", "tiers": tiers})  # fmt: skip
 
     return await _attempt(
         request, user, clients, lambda: tools.add_fee_template(clients, user, command())

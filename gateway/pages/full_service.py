@@ -1,7 +1,8 @@
 """Pages: the Full Service program (C12) — the "Transfer & Pay" tab of a client's record (the
 enrolment: the signed Supplemental Limited Power of Attorney form recorded, accepted or refused,
-revoked; requests made on the client's behalf and their status as the back office answers), and
-the withdrawals a Funding Authorizer confirms.
+revoked; requests made on the client's behalf and their status as the back office answers; a
+held withdrawal cancelled, or confirmed or declined by a Funding Authorizer), and the
+withdrawals a Funding Authorizer confirms or declines with the reason.
 
 Each request form carries an idempotency key chosen when the form is shown, so a form sent twice
 (a double click, a retry after a timeout) makes one request."""
@@ -15,7 +16,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from contracts.access import Right
-from contracts.api.full_service import EnrolmentDecision, EnrolmentRevocation, RequestCreate
+from contracts.api.full_service import (
+    EnrolmentDecision,
+    EnrolmentRevocation,
+    RequestCancellation,
+    RequestCreate,
+    WithdrawalDecline,
+)
 from contracts.full_service import CURRENCIES, REQUEST_KIND_LABELS, RequestKind, RequestStatus
 from gateway.auth.deps import check_csrf
 from gateway.auth.rights import needs
@@ -41,6 +48,8 @@ STATUS_LABELS = {
     RequestStatus.ACCEPTED: "Accepted",
     RequestStatus.PROCESSED: "Processed",
     RequestStatus.REJECTED: "Rejected",
+    RequestStatus.DECLINED: "Declined by a Funding Authorizer",
+    RequestStatus.CANCELLED: "Cancelled",
 }
 FIELDS = {  # the fields of each request form, as the instruction names them
     "cash": ("kind", "amount", "currency", "method"),
@@ -180,16 +189,75 @@ async def confirm_on_record(
     return RedirectResponse(f"/contacts/{contact_id}/full-service#requests", status_code=303)
 
 
+@router.post(
+    "/contacts/{contact_id:uuid}/full-service/requests/{request_id:uuid}/decline",
+    dependencies=FUNDING_AUTHORIZER,
+)
+async def decline_on_record(
+    request: Request, contact_id: UUID, request_id: UUID, form: PostedForm, user: PageUser,
+    clock: MasterClock, clients: ClientsDep,
+) -> Response:  # fmt: skip
+    try:
+        body = read_as(WithdrawalDecline, {"reason": form.get("reason", "")})
+        await full_service.decline_withdrawal(clients, user, request_id, body)
+    except HTTPException as error:
+        return await _tab(request, user, clock, clients, contact_id, errors=_refused(error),
+                          failed=f"request-{request_id}", form=form,
+                          status_code=error.status_code)  # fmt: skip
+    return RedirectResponse(f"/contacts/{contact_id}/full-service#requests", status_code=303)
+
+
+@router.post(
+    "/contacts/{contact_id:uuid}/full-service/requests/{request_id:uuid}/cancel",
+    dependencies=ACCOUNT_INFORMATION,
+)
+async def cancel_on_record(
+    request: Request, contact_id: UUID, request_id: UUID, form: PostedForm, user: PageUser,
+    clock: MasterClock, clients: ClientsDep,
+) -> Response:  # fmt: skip
+    try:
+        cancellation = read_as(RequestCancellation, {"reason": form.get("reason") or None})
+        await full_service.cancel_request(clients, user, request_id, cancellation)
+    except HTTPException as error:
+        return await _tab(request, user, clock, clients, contact_id, errors=_refused(error),
+                          failed=f"request-{request_id}", form=form,
+                          status_code=error.status_code)  # fmt: skip
+    return RedirectResponse(f"/contacts/{contact_id}/full-service#requests", status_code=303)
+
+
 # The Funding Authorizer's list: they may hold neither the CRM nor the Account Information right
+
+
+async def _confirmations(
+    request: Request, user: User, clock: Clock, clients: ServiceClients, *,
+    errors: dict[str, str] | None = None, failed: str = "", status_code: int = 200,
+) -> Response:  # fmt: skip
+    waiting = await full_service.awaiting_confirmation(clients, user)
+    return render(request, "funding_confirmations.html", user=user, active="funding",
+                  waiting=waiting, clock=clock, confirmed=request.query_params.get("confirmed"),
+                  declined=request.query_params.get("declined"), errors=errors or {},
+                  failed=failed, status_code=status_code)  # fmt: skip
 
 
 @router.get("/funding/confirmations", dependencies=FUNDING_AUTHORIZER)
 async def confirmations_page(
     request: Request, user: PageUser, clock: MasterClock, clients: ClientsDep
 ) -> Response:
-    waiting = await full_service.awaiting_confirmation(clients, user)
-    return render(request, "funding_confirmations.html", user=user, active="funding",
-                  waiting=waiting, clock=clock, confirmed=request.query_params.get("confirmed"))  # fmt: skip
+    return await _confirmations(request, user, clock, clients)
+
+
+@router.post("/funding/confirmations/{request_id:uuid}/decline", dependencies=FUNDING_AUTHORIZER)
+async def decline(
+    request: Request, request_id: UUID, form: PostedForm, user: PageUser, clock: MasterClock,
+    clients: ClientsDep,
+) -> Response:  # fmt: skip
+    try:
+        body = read_as(WithdrawalDecline, {"reason": form.get("reason", "")})
+        declined = await full_service.decline_withdrawal(clients, user, request_id, body)
+    except HTTPException as error:
+        return await _confirmations(request, user, clock, clients, errors=_refused(error),
+                                    failed=str(request_id), status_code=error.status_code)  # fmt: skip
+    return RedirectResponse(f"/funding/confirmations?declined={declined.id}", status_code=303)
 
 
 @router.post("/funding/confirmations/{request_id:uuid}", dependencies=FUNDING_AUTHORIZER)

@@ -39,6 +39,7 @@ AREAS: tuple[Area, ...] = (
     Area("funding", "Withdrawals to confirm", "/funding/confirmations", "C12", "Full Service withdrawals waiting for a Funding Authorizer.", ready=True, rights=(Right.FUNDING_AUTHORIZER,)),
     Area("tools", "Tools", "/tools", "A3–A8", "Client and account data queries, risk scores, goal tracker, ESG, RMD.", ready=True, rights=(Right.TOOLS,)),
     Area("fees", "Fee administration", "/fees", "A9", "Fee templates, client fees, invoices, reimbursements.", ready=True, rights=(Right.FEE_ADMINISTRATION,)),
+    Area("reports", "Client reports", "/reports/statements", "A10", "Statements of a whole group or segment, built in the background.", ready=True, rights=(Right.ACTIVITY_STATEMENT,)),
     Area("settings", "Settings", "/settings", "G2–G3", "Users, access rights and two-factor authentication.", ready=True),
 )  # fmt: skip
 

@@ -20,6 +20,7 @@ class SignedIn:
 
     session_id: UUID
     second_factor: bool
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ async def user_of(
 ) -> tuple[User, SignedIn] | None:
     """The user of a session that is neither expired nor ended, with the session."""
     statement = (
-        select(users, sessions.c.second_factor)
+        select(users, sessions.c.second_factor, sessions.c.expires_at.label("session_expires_at"))
         .join(sessions, sessions.c.user_id == users.c.id)
         .where(
             sessions.c.id == session_id,
@@ -66,7 +67,7 @@ async def user_of(
     row = (await connection.execute(statement)).first()
     if row is None:
         return None
-    return to_user(row), SignedIn(session_id, row.second_factor)
+    return to_user(row), SignedIn(session_id, row.second_factor, row.session_expires_at)
 
 
 async def end(session: AsyncSession, session_id: UUID) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -31,9 +32,10 @@ class User:
     totp_enabled: bool = False
     preferences: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def access(self) -> Access:
-        """What the user may do and see: the primary user everything, others what was granted."""
+        """What the user may do and see: the primary user everything, others what was granted
+        (worked out once: a user is read again, never changed in place, when they change)."""
         if self.is_primary:
             return Access.primary()
         return Access(rights=self.rights, scope=self.scope)

@@ -11,11 +11,15 @@ from services.analytics.api import (
     esg,
     fees,
     history,
+    margin,
     queries,
+    reports,
     risk,
     segments,
     statistics,
 )
+from services.analytics.service_layer import reports as report_jobs
+from services.analytics.service_layer import statement_runs
 from services.analytics.service_layer.unit_of_work import SqlAnalyticsUnitOfWork
 from services.analytics.settings import AnalyticsSettings
 from services.runtime.clock import Clock
@@ -35,6 +39,8 @@ DEFINITION = ServiceDefinition(
         esg.router,
         esg.links,
         fees.router,
+        margin.router,
+        reports.router,
     ],
     subscriptions=[
         (topics.CONTACTS, handlers.CONTACT_HANDLERS),
@@ -49,7 +55,12 @@ DEFINITION = ServiceDefinition(
         (topics.STAGING, handlers.STAGING_HANDLERS),
         (topics.ACCOUNT_PROFILES, handlers.ACCOUNT_PROFILE_HANDLERS),
         (topics.INVESTOR_PROFILES, handlers.INVESTOR_PROFILE_HANDLERS),
+        (topics.LINKAGE, handlers.LINKAGE_HANDLERS),
+        (topics.ACCOUNT_MARGIN, handlers.MARGIN_HANDLERS),
+        (topics.BENCHMARKS, handlers.BENCHMARK_HANDLERS),
+        (topics.REPORT_DELIVERY_OUTCOMES, handlers.REPORT_OUTCOME_HANDLERS),
     ],
+    jobs=(report_jobs.schedule_job, statement_runs.runs_job),  # A10: schedules, group statements
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from contracts import account_profiles, accounts, messaging, staging, tools
+from contracts import account_profiles, accounts, margin, messaging, reports, staging, tools
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -25,7 +25,11 @@ from contracts.crm import (
     NoteChanged,
     TaskChanged,
 )
+from contracts.linkage import AccountsLinked
 from services.analytics.service_layer import ingest, segments
+from services.analytics.service_layer import reports as client_reports
+from services.analytics.service_layer.account_links import apply_accounts_linked
+from services.analytics.service_layer.margin import apply_margin_reports
 from services.analytics.service_layer.statistics import apply_contact_states, apply_group_changes
 from services.runtime.consumers import BatchHandler, Delivery, HandlerTable
 
@@ -80,7 +84,8 @@ TRANSACTION_HANDLERS: HandlerTable = {
 
 VALUATION_HANDLERS: HandlerTable = {
     accounts.NetAssetValueReported: ingest.apply_valuations,
-    accounts.PositionsReported: ingest.apply_valuations,
+    # A10: positions with quantities and values for the activity statements
+    accounts.PositionsReported: together(ingest.apply_valuations, client_reports.apply_positions),
 }
 
 CORPORATE_ACTION_HANDLERS: HandlerTable = {
@@ -114,4 +119,26 @@ ACCOUNT_PROFILE_HANDLERS: HandlerTable = {
 
 INVESTOR_PROFILE_HANDLERS: HandlerTable = {
     tools.InvestorProfileReported: segments.apply_investor_profiles,
+}
+
+# ---- A11: margin requirements (each account's newest snapshot)
+
+MARGIN_HANDLERS: HandlerTable = {
+    margin.MarginRequirementsReported: apply_margin_reports,
+}
+
+# ---- A10: client reports (benchmark levels; the outcome of each report delivery)
+
+BENCHMARK_HANDLERS: HandlerTable = {
+    reports.BenchmarkLevelReported: client_reports.apply_benchmarks,
+}
+
+REPORT_OUTCOME_HANDLERS: HandlerTable = {
+    reports.ReportDeliveryChanged: client_reports.apply_delivery_outcomes,
+}
+
+# ---- L3: links executed by the linkage service (linked accounts share fee minimums)
+
+LINKAGE_HANDLERS: HandlerTable = {
+    AccountsLinked: apply_accounts_linked,
 }

@@ -15,13 +15,14 @@ from contracts.full_service import (
     ClientRequestRejected,
 )
 from services.contacts.service_layer import account_events, full_service
-from services.runtime.consumers import HandlerTable, one_at_a_time
+from services.runtime.consumers import HandlerTable
 
+# one handler for the four: a poll's lifecycle events are applied together, in order
 LIFECYCLE_HANDLERS: HandlerTable = {
-    ApplicationStatusChanged: one_at_a_time(account_events.apply_application_status),
-    AccountOpened: one_at_a_time(account_events.apply_account_opened),
-    AccountClosed: one_at_a_time(account_events.apply_account_closed),
-    AccountReopened: one_at_a_time(account_events.apply_account_reopened),
+    ApplicationStatusChanged: account_events.apply_account_events,
+    AccountOpened: account_events.apply_account_events,
+    AccountClosed: account_events.apply_account_events,
+    AccountReopened: account_events.apply_account_events,
 }
 VALUATION_HANDLERS: HandlerTable = {NetAssetValueReported: account_events.apply_net_asset_values}
 # the back office's answers to Full Service requests (C12)

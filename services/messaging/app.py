@@ -20,6 +20,7 @@ from services.messaging.api import (
 )
 from services.messaging.service_layer.email_delivery import EmailSender
 from services.messaging.service_layer.notices import ReminderMailer
+from services.messaging.service_layer.report_deliveries import ReportMailer
 from services.messaging.service_layer.unit_of_work import SqlMessagingUnitOfWork
 from services.messaging.settings import MessagingSettings
 from services.runtime.clock import Clock
@@ -48,6 +49,7 @@ DEFINITION = ServiceDefinition(
         (topics.STAGING, handlers.STAGING_HANDLERS),
         (topics.MAIL_BOUNCES, handlers.MAIL_HANDLERS),
         (topics.SEGMENTS, handlers.SEGMENT_HANDLERS),
+        (topics.REPORT_DELIVERIES, handlers.REPORT_HANDLERS),
     ],
 )
 
@@ -79,8 +81,11 @@ def create_app(settings: MessagingSettings | None = None, *, clock: Clock | None
         settings = loaded
     sender = email_sender(settings)
     mailer = reminder_mailer(settings)
-    definition = replace(DEFINITION, jobs=(sender.run, mailer.run, *DEFINITION.jobs))
+    reports = ReportMailer(transport_from_settings(settings), sender=sender_address(settings),
+                           poll_seconds=settings.email_poll_seconds)  # fmt: skip
+    definition = replace(DEFINITION, jobs=(sender.run, mailer.run, reports.run, *DEFINITION.jobs))
     app = create_service(definition, settings, clock=clock)
     app.state.email_sender = sender  # tests swap its transport
     app.state.reminder_mailer = mailer  # likewise
+    app.state.report_mailer = reports  # likewise
     return app

@@ -13,6 +13,7 @@ from contracts.contacts import (
 from contracts.crm import GroupChanged, HouseholdChanged, TaskDue
 from contracts.mail import EmailBounced
 from contracts.messaging import DeliveryBatch
+from contracts.reports import ReportDeliveryRequested
 from contracts.staging import BrokerMessageHeld, BrokerMessageRejected, BrokerMessageReleased
 from contracts.tools import SegmentMembershipChanged
 from contracts.users import MasterChanged, UserChanged
@@ -29,6 +30,7 @@ from services.messaging.service_layer.directory import (
 from services.messaging.service_layer.email_delivery import apply_bounces
 from services.messaging.service_layer.fanout import apply_delivery_batches
 from services.messaging.service_layer.notices import apply_tasks_due
+from services.messaging.service_layer.report_deliveries import apply_report_requests
 from services.messaging.service_layer.staging_outcomes import apply_staging_outcomes
 from services.runtime.consumers import HandlerTable
 
@@ -72,4 +74,8 @@ MAIL_HANDLERS: HandlerTable = {
 
 SEGMENT_HANDLERS: HandlerTable = {
     SegmentMembershipChanged: apply_segment_changes,  # A4: a saved segment, a recipient list
+}
+
+REPORT_HANDLERS: HandlerTable = {
+    ReportDeliveryRequested: apply_report_requests,  # A10: a client report to the email of record
 }

@@ -5,8 +5,10 @@ table per service (event type -> handler); they change state (and may publish th
 never commit. A handler gets every claimed event of its type from one poll, in partition order, so
 it can apply them with one set-based statement; ``one_at_a_time`` adapts a per-event use case.
 
-A subscription reads up to ``MAX_RECORDS`` records at a time. Each record is parsed on its own, so
-a malformed one is dead-lettered alone. The batch's events are then applied in order in one
+A subscription reads up to ``MAX_RECORDS`` records at a time. A record whose ``event-type``
+header names a type the subscription has no handler for is skipped unparsed (the outbox and the
+back office set the header); each other record is parsed on its own, so a malformed one is
+dead-lettered alone. The batch's events are then applied in order in one
 transaction: one statement claims their ids in the inbox (an unclaimed one is a redelivery, or a
 repeat within the batch), the claimed events are cut into runs of consecutive events of one
 handler, each run goes to its handler, and it commits once. Runs, not one group per type: events of
@@ -105,6 +107,25 @@ def _text_headers(record: Any) -> dict[str, str]:
     }
 
 
+def handled_types(handlers: HandlerTable) -> frozenset[bytes | None] | None:
+    """The ``event-type`` header values of the events ``handlers`` handles, and None (a record
+    without the header is parsed to find out); None when some handled type has no fixed name."""
+    names: set[bytes | None] = {None}
+    for event_type in handlers:
+        field = event_type.model_fields.get("type")
+        if field is None or not isinstance(field.default, str):
+            return None
+        names.add(field.default.encode())
+    return frozenset(names)
+
+
+def _event_type(record: Any) -> bytes | None:
+    for key, value in getattr(record, "headers", None) or ():
+        if key == "event-type":
+            return value if isinstance(value, bytes) else None
+    return None
+
+
 class UnitsOfWork(Protocol):
     """Where a subscription opens its transactions (a ``Database``, or a fake in unit tests)."""
 
@@ -113,6 +134,14 @@ class UnitsOfWork(Protocol):
 
 MAX_RECORDS = 200  # per batch
 BATCH_TIMEOUT_MS = 50  # how long an idle subscription waits for records before polling again
+# How soon a replica that died (SIGKILL, a lost machine) gives its partitions up: the group
+# coordinator declares it gone after SESSION_TIMEOUT_MS without a heartbeat, then the others
+# rejoin. 6 s is the least a default Apache Kafka accepts (group.min.session.timeout.ms);
+# aiokafka's defaults (10 s, 3 s) left partitions idle ~16 s on the embedded broker, which also
+# waits half the session timeout for members to rejoin. The rebalance timeout is the session
+# timeout (aiokafka's default), so a rejoin is bounded by the same 6 s.
+SESSION_TIMEOUT_MS = 6_000
+HEARTBEAT_INTERVAL_MS = 2_000  # a third of the session timeout, as Kafka advises
 
 
 class Item(NamedTuple):
@@ -140,6 +169,7 @@ def subscribe(
     # share a broker (staging next to production, a test run next to a demo) apart.
     consumer = f"{service}.{topic.name}"
     dead_letters = dead_letters_of(broker) or DeadLetters(service)
+    handled = handled_types(handlers)
 
     async def apply(items: Sequence[Item]) -> None:
         async with database.unit_of_work() as uow:
@@ -157,6 +187,8 @@ def subscribe(
     async def consume(records: Any) -> None:
         items: list[Item] = []
         for record in records:
+            if handled is not None and _event_type(record) not in handled:
+                continue  # named by its header as a type without a handler here: not parsed
             try:
                 envelope = topic.envelope.model_validate_json(record.value or b"")
             except MALFORMED as error:
@@ -186,6 +218,8 @@ def subscribe(
         batch=True,
         max_records=MAX_RECORDS,
         batch_timeout_ms=BATCH_TIMEOUT_MS,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
         decoder=raw_records,
         title=f"{service} <- {topic.name}",
         description=topic.description,

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -55,6 +56,23 @@ class EventPublisher(Protocol):
         correlation_id: str | None = None,
         caused_by: Delivery[Any] | None = None,
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """An event to publish with others in one statement (``publish_many``): a set-based handler's
+    events, each naming the event it was published for, whose trace it continues."""
+
+    topic: str
+    event: Event
+    master_account_id: str
+    caused_by: Delivery[Any] | None = None
+
+
+class BatchPublisher(Protocol):
+    """Publishing many events of any topics and masters through the outbox at once."""
+
+    async def publish_many(self, publications: Sequence[Publication]) -> None: ...
 
 
 class UnitOfWork:
@@ -107,6 +125,15 @@ class UnitOfWork:
             trace_context=caused_by.trace_context if caused_by else None,
         )  # fmt: skip
         self._published += len(events)
+
+    async def publish_many(self, publications: Sequence[Publication]) -> None:
+        """``publish`` for many events, in order, with one statement."""
+        await outbox.add_each(self.session, [
+            (p.topic, p.event, p.master_account_id,
+             p.caused_by.trace_context if p.caused_by else None)
+            for p in publications
+        ])  # fmt: skip
+        self._published += len(publications)
 
     async def claim(self, consumer: str, event_id: UUID) -> bool:
         """Record the event as processed by ``consumer``; False when it already was."""

@@ -42,8 +42,13 @@ def configure_logging(*, service: str, json_logs: bool, level: str = "INFO") -> 
         _add_trace_ids,
         _redact,
     ]
+    # plain tracebacks on the console: rich's (the default when rich is installed) print every
+    # frame's locals, thousands of lines and tens of milliseconds of CPU per error, which under
+    # overload turns each failed request into more overload
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json_logs
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -122,6 +122,24 @@ async def add_many(
         await session.execute(_TABLE.insert(), rows)
 
 
+async def add_each(
+    session: AsyncSession,
+    messages: Sequence[tuple[str, Event, str, Context | None]],
+) -> None:
+    """``add`` for many events of any topics and masters, each continuing its own trace, with
+    one statement: ``(topic, event, master_account_id, trace_context)`` each, kept in order."""
+    rows = []
+    for topic, event, master_account_id, trace_context in messages:
+        envelope = Envelope.wrap(event, master_account_id=master_account_id)
+        rows.append({
+            "topic": topic, "key": event.partition_key(),
+            "envelope": envelope.model_dump(mode="json"),
+            "headers": message_headers(envelope, trace_context),
+        })  # fmt: skip
+    if rows:
+        await session.execute(_TABLE.insert(), rows)
+
+
 class Publisher(Protocol):
     async def __call__(
         self, body: bytes, *, topic: str, key: bytes | None, headers: dict[str, str]

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import gc
+import os
+import pstats
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
@@ -115,6 +119,9 @@ def create_service(
         ]
         freeze_startup_objects()
         log.info("service started", port=settings.http_port)
+        profile = cProfile.Profile() if settings.profile_dir else None
+        if profile is not None:
+            profile.enable()
         try:
             yield
         finally:
@@ -123,6 +130,9 @@ def create_service(
             await asyncio.gather(*tasks, return_exceptions=True)
             await broker.stop()
             await database.dispose()
+            if profile is not None and settings.profile_dir is not None:
+                profile.disable()
+                write_profile(profile, settings.profile_dir / f"{definition.name}-{os.getpid()}")
 
     app = FastAPI(title=f"Advisor Portal — {definition.name}", lifespan=lifespan)
     app.state.context = context
@@ -134,6 +144,17 @@ def create_service(
         app.include_router(router)
     instrument_http(app)
     return app
+
+
+def write_profile(profile: cProfile.Profile, path: Path) -> None:
+    """``<path>.prof`` (for pstats or snakeviz), and ``<path>.txt``: its top functions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile.dump_stats(path.with_suffix(".prof"))
+    with path.with_suffix(".txt").open("w") as text:
+        stats = pstats.Stats(profile, stream=text)
+        for order in ("tottime", "cumulative"):
+            text.write(f"=== by {order} ===\n")
+            stats.sort_stats(order).print_stats(60)
 
 
 def freeze_startup_objects() -> None:

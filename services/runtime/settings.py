@@ -57,6 +57,9 @@ class ServiceSettings(ProcessSettings):
     )
     http_port: int = 8100
     outbox_poll_seconds: float = 0.5
+    profile_dir: Path | None = Field(
+        default=None, description="profile the running service (cProfile), written here at stop"
+    )
 
 
 class MailSettings(BaseSettings):

@@ -554,6 +554,7 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "linkage-request-missing": Visit(f"/linkage/requests/{uuid.UUID(int=0)}", status=404),
     "contact-linkage": Visit("/contacts/{client}/linkage"),
     "contact-full-service": Visit("/contacts/{client}/full-service"),
+    "contact-margin": Visit("/contacts/{client}/margin"),  # with a deficit: test_margin.py
     "funding-confirmations": Visit("/funding/confirmations"),
     "devices": Visit("/devices"),
     "devices-of-account": Visit("/devices/{account}", linkage_pages.an_accounts_devices),
@@ -566,6 +567,12 @@ ADVISOR_PAGES: dict[str, Visit] = {
     "tools-risk": Visit("/tools/risk"),
     "tools-esg": Visit("/tools/esg"),
     "fees": Visit("/fees"),
+    "contact-reports": Visit("/contacts/{client}/reports"),
+    "contact-reports-statement": Visit(
+        "/contacts/{client}/reports?show=1&period_start=2025-01-01&period_end=2027-12-31"
+    ),
+    "contact-performance": Visit("/contacts/{client}/performance"),
+    "statement-runs": Visit("/reports/statements"),
     "staging": Visit("/messages/staging"),  # a held message's pages: tests/browser/test_staging.py
     "staging-hold-missing": Visit("/messages/staging/BM-NONE", status=404),
     "staging-content-missing": Visit("/messages/staging/BM-NONE/recipients/U0000000/W", status=404),
@@ -590,6 +597,9 @@ NOT_PAGES = {"/", "/calendar", "/documents/{document_id}/view", "/documents/{doc
              "/messages/staging/{message_id}/recipients/{account_number}/{channel}/body",
              "/transactions/export.csv", "/vendor/{name}",
              "/fees/invoices.csv", "/fees/invoices/{invoice_id}.pdf",
+             "/contacts/{contact_id:uuid}/reports/statement.{fmt}",
+             "/contacts/{contact_id:uuid}/performance/report.{fmt}",
+             "/reports/statements/{run_id:uuid}/progress", "/reports/statements/{run_id:uuid}/result",
              "/areas/{slug}"}  # fmt: skip
 """redirects and files; and /areas/{slug}, which answers 404 now that every area is ready"""
 

@@ -1,9 +1,12 @@
 """The Full Service program (C12) in a real browser: the signed form recorded and accepted on the
 client's Transfer & Pay tab, a withdrawal refused for a bad amount then held, confirmed by the
 Funding Authorizer (the primary user holds the right) and rejected by the simulated back office,
-whose reason the tab shows."""
+whose reason the tab shows; held withdrawals cancelled on the tab and declined, with the reason,
+from the Funding Authorizer's list."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
@@ -17,12 +20,12 @@ browser, page = chromium.browser, chromium.page  # the shared fixtures
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _an_open_client(page: Page) -> str:
+def _an_open_client(page: Page, which: int = -1) -> str:
     for _ in range(90):  # the simulated back office opens the master's clients
         items = page.request.get("/api/v1/contacts?kind=client&page_size=50").json()["items"]
         found = [i for i in items if i["status"] == "open" and i["account_number"]]
         if found:
-            return str(found[-1]["id"])
+            return str(found[which]["id"])
         page.wait_for_timeout(1000)
     raise AssertionError("the simulator opened no client account")
 
@@ -66,3 +69,52 @@ def test_a_withdrawal_is_held_confirmed_and_its_rejection_shown(page: Page) -> N
     rejected = page.locator("tr[data-status='rejected']").first
     expect(rejected).to_contain_text("Rejected")
     expect(rejected.locator(".request-reason")).to_contain_text("insufficient available cash")
+
+
+def _hold_a_withdrawal(page: Page, amount: str) -> None:
+    page.get_by_text("Deposit or withdrawal").click()
+    form = page.get_by_role("form", name="Deposit or withdrawal")
+    form.get_by_label("Kind").select_option("withdrawal")
+    form.get_by_label("Amount").fill(amount)
+    form.get_by_role("button", name="Submit the request").click()
+    expect(page.locator("tr[data-status]").first).to_have_attribute(
+        "data-status", "awaiting_confirmation"
+    )
+
+
+def test_held_withdrawals_are_cancelled_on_the_tab_and_declined_from_the_list(page: Page) -> None:
+    log_in(page)
+    client = _an_open_client(page, which=0)
+    page.goto(f"/contacts/{client}/full-service")
+    if page.locator("[data-enrolment]").inner_text() != "Enrolled":
+        form = page.get_by_role("form", name="Record the signed form")
+        form.get_by_label("Signed Supplemental Limited Power of Attorney form").set_input_files(
+            FilePayload(name="slpoa.pdf", mimeType="application/pdf", buffer=PDF)
+        )
+        form.get_by_role("button", name="Record the form").click()
+        page.get_by_role("button", name="Accept the form").click()
+        expect(page.locator("[data-enrolment]")).to_have_text("Enrolled")
+
+    _hold_a_withdrawal(page, "123.45")
+    row = page.locator("tr[data-status]").first
+    cancel = row.get_by_role("form", name="Cancel the request")
+    cancel.get_by_label("Reason for cancelling").fill("entered twice")
+    cancel.get_by_role("button", name="Cancel the request").click()
+    row = page.locator("tr[data-status]").first
+    expect(row).to_have_attribute("data-status", "cancelled")
+    expect(row).to_contain_text("entered twice")
+    expect(row.locator("[data-ended]")).to_contain_text("Cancelled")
+    expect(row.get_by_role("button", name="Confirm the withdrawal")).to_have_count(0)
+
+    _hold_a_withdrawal(page, "678.90")
+    page.goto("/funding/confirmations")
+    waiting = page.get_by_role("row").filter(has_text="678.90")
+    decline = waiting.get_by_role("form", name=re.compile("^Decline the withdrawal for "))
+    decline.get_by_label("Reason for declining").fill("the client asked to stop it")
+    decline.get_by_role("button", name="Decline").click()
+    expect(page.get_by_role("status")).to_contain_text("declined")
+    expect(page.get_by_role("row").filter(has_text="678.90")).to_have_count(0)
+    page.goto(f"/contacts/{client}/full-service")
+    row = page.locator("tr[data-status]").first
+    expect(row).to_have_attribute("data-status", "declined")
+    expect(row).to_contain_text("the client asked to stop it")

@@ -1,7 +1,9 @@
 """The Full Service program (C12) in the contacts service over PostgreSQL and Kafka: the form
 recorded and accepted, requests refused for a client not enrolled, a withdrawal sent to the back
 office only once a Funding Authorizer confirms it, a retried submit one request, and the back
-office's answers (a rejection with its reason) applied from ``backoffice.request-status``."""
+office's answers (a rejection with its reason) applied from ``backoffice.request-status``; held
+withdrawals declined by a Funding Authorizer (with the reason) or cancelled by a user who may
+submit, final, never sent, and published on ``contacts.full-service``."""
 
 from __future__ import annotations
 
@@ -116,3 +118,68 @@ async def test_a_withdrawal_goes_only_once_confirmed_and_a_rejection_keeps_its_r
     changes = [m["payload"]["status"] for m in await read_topic(kafka_bootstrap, topics.FULL_SERVICE.name)
                if m["payload"].get("request_id") == made["id"]]  # fmt: skip
     assert changes == ["awaiting_confirmation", "sent", "accepted", "rejected"]
+
+
+async def test_held_withdrawals_declined_or_cancelled_are_final_and_never_sent(
+    contacts_service: RunningService, kafka_bootstrap: str
+) -> None:
+    ada = Book(contacts_service)
+    contact, _ = await a_client(contacts_service, ada.master)
+    base = f"/contacts/{contact}/full-service"
+    await ada.ok("POST", f"{base}/form", 201,
+                 files={"file": ("slpoa.pdf", PDF_BYTES, "application/pdf")})  # fmt: skip
+    await ada.ok("POST", f"{base}/decision", json={"accept": True})
+    first = await submit(ada, f"{base}/requests",
+                         {"instruction": {"kind": "withdrawal", "amount": "100"}}, str(uuid4()), 201)  # fmt: skip
+    second = await submit(ada, f"{base}/requests",
+                          {"instruction": {"kind": "withdrawal", "amount": "200"}}, str(uuid4()), 201)  # fmt: skip
+
+    def as_user(name: str, *rights: Right, accounts: frozenset[str] | None = None) -> Book:
+        book = Book(contacts_service, ada.master, user=name)
+        scope = (ClientScope.everything() if accounts is None
+                 else ClientScope(all_clients=False, account_numbers=accounts))  # fmt: skip
+        book.headers = contacts_service.as_master(
+            ada.master, name, Access(rights=frozenset(rights), scope=scope))  # fmt: skip
+        return book
+
+    fay = as_user("u-fay", Right.FUNDING_AUTHORIZER)
+    sam = as_user("u-sam", Right.CRM, Right.ACCOUNT_INFORMATION)
+    far = as_user("u-far", Right.FUNDING_AUTHORIZER, Right.ACCOUNT_INFORMATION,
+                  accounts=frozenset({"U1"}))  # fmt: skip
+    decline, cancel = "/full-service/requests/{}/decline", "/full-service/requests/{}/cancel"
+    await sam.refused(403, "POST", decline.format(first["id"]), json={"reason": "no"})
+    await fay.refused(422, "POST", decline.format(first["id"]), json={"reason": " "})
+    await fay.refused(403, "POST", cancel.format(first["id"]), json={})  # may not submit
+    await far.refused(404, "POST", decline.format(first["id"]), json={"reason": "no"})
+    await far.refused(404, "POST", cancel.format(second["id"]), json={})
+    await fay.refused(404, "POST", decline.format(uuid4()), json={"reason": "no"})
+
+    declined = await fay.ok("POST", decline.format(first["id"]),
+                            json={"reason": "the client asked to stop it"})  # fmt: skip
+    assert (declined["status"], declined["reason"], declined["ended_by"], declined["pending"]) == (
+        "declined", "the client asked to stop it", "u-fay", False)  # fmt: skip
+    cancelled = await sam.ok("POST", cancel.format(second["id"]), json={"reason": "typo"})
+    assert (cancelled["status"], cancelled["ended_by"]) == ("cancelled", "u-sam")
+
+    late = await fay.call("POST", f"/full-service/requests/{first['id']}/confirmation")
+    assert late.status_code == 409 and "declined by u-fay" in late.text
+    late = await sam.call("POST", cancel.format(first["id"]), json={})
+    assert late.status_code == 409 and "declined by u-fay" in late.text
+    late = await fay.call("POST", decline.format(second["id"]), json={"reason": "x"})
+    assert late.status_code == 409 and "cancelled by u-sam" in late.text
+    assert not (await fay.ok("GET", "/full-service/confirmations"))["items"]
+    shown = {r["id"]: (r["status"], r["ended_by"]) for r in (await ada.ok("GET", base))["requests"]}
+    assert shown == {first["id"]: ("declined", "u-fay"), second["id"]: ("cancelled", "u-sam")}
+
+    async def published() -> list[tuple[str, str, str | None]] | None:
+        found = sorted((m["payload"]["request_id"], m["payload"]["status"], m["payload"].get("ended_by"))
+                       for m in await read_topic(kafka_bootstrap, topics.FULL_SERVICE.name)
+                       if m["payload"].get("request_id") in (first["id"], second["id"]))  # fmt: skip
+        return found if len(found) == 4 else None
+
+    assert await eventually(published) == sorted([
+        (first["id"], "awaiting_confirmation", None), (first["id"], "declined", "u-fay"),
+        (second["id"], "awaiting_confirmation", None), (second["id"], "cancelled", "u-sam"),
+    ])  # fmt: skip
+    for made in (first, second):
+        assert await commands_for(kafka_bootstrap, made["id"]) == []

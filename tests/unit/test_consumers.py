@@ -174,6 +174,19 @@ async def test_a_malformed_record_in_a_batch_is_dead_lettered_alone() -> None:
     assert dead[0].reason.startswith("malformed message")
 
 
+async def test_a_record_its_header_names_as_a_type_without_a_handler_is_not_parsed() -> None:
+    database = InMemoryDatabase()
+    dead: list[Any] = []
+    unparsable = b'{"type": "account.closed", "payload": {'
+    async with TestKafkaBroker(a_broker(database, dead)) as broker:
+        await broker.publish(unparsable, LIFECYCLE, headers={"event-type": "account.closed"})
+        await broker.publish(unparsable, LIFECYCLE, headers={"event-type": "account.opened"})
+        await broker.publish(body(opened()), LIFECYCLE, headers={"event-type": "account.opened"})
+        await asyncio.sleep(0)
+    assert len(dead) == 1, "only the record of a type the consumer handles was parsed"
+    assert accounts(database) == ["U1234567"]
+
+
 async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered() -> None:
     attempts: list[str] = []
     dead: list[Any] = []

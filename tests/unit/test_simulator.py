@@ -83,6 +83,7 @@ def test_every_message_round_trips_through_its_topic_envelope(
     account_topics |= {topics.ACCOUNT_VALUATIONS, topics.SECURITY_DEVICES}
     account_topics |= {topics.ACCOUNT_PROFILES}  # holders, usernames, devices (linkage)
     account_topics |= {topics.INVESTOR_PROFILES}  # what the application collected (tools)
+    account_topics |= {topics.ACCOUNT_MARGIN}  # margin accounts' requirements (A11)
     for event in stream:
         parsed = event.topic.envelope.model_validate_json(event.value)
         assert parsed.event_id == event.envelope.event_id
@@ -94,6 +95,7 @@ def test_every_message_round_trips_through_its_topic_envelope(
     assert {e.topic for e in stream} == account_topics | {
         topics.CORPORATE_ACTIONS,
         topics.BROKER_MESSAGES,
+        topics.BENCHMARKS,  # one level per master and business day (A10)
     }
 
 
@@ -132,7 +134,7 @@ def test_account_numbers_are_unique_and_well_formed(stream: list[SimulatedEvent]
 def test_occurred_at_increases_per_account(stream: list[SimulatedEvent]) -> None:
     last: dict[bytes, Any] = {}
     for event in stream:
-        if event.topic in (topics.CORPORATE_ACTIONS, topics.BROKER_MESSAGES):
+        if event.topic in (topics.CORPORATE_ACTIONS, topics.BROKER_MESSAGES, topics.BENCHMARKS):
             continue
         assert event.key is not None
         if event.key in last:

@@ -16,6 +16,7 @@ from gateway.api.routes import (
     imports,
     invitations,
     linkage,
+    margin,
     merge,
     message_templates,
     messages,
@@ -23,6 +24,7 @@ from gateway.api.routes import (
     preferences,
     queries,
     records,
+    reports,
     risk,
     rmd,
     security,
@@ -37,4 +39,4 @@ from gateway.api.routes import (
 # /contacts/pending-tasks) before /contacts/{id}
 API_ROUTERS = (auth, security, imports, calendar_feed, merge, invitations, contacts, records, groups, dashboard,
                preferences, users, audit, message_templates, messages, broker_messages,
-               notices, linkage, devices, transactions, timeline, queries, segments, risk, goals, esg, rmd, fees, staging, full_service)  # fmt: skip
+               notices, linkage, devices, transactions, timeline, queries, segments, risk, goals, esg, rmd, fees, staging, full_service, margin, reports)  # fmt: skip

@@ -1,8 +1,8 @@
 """/api/v1: the Full Service program (C12) — a client's enrolment (the signed Supplemental
 Limited Power of Attorney form recorded, accepted or refused with a reason, revoked) and the
-requests made on their behalf (once per Idempotency-Key); the withdrawals waiting for a Funding
-Authorizer, who confirms them without the Account Information right. Owned by the contacts
-service."""
+requests made on their behalf (once per Idempotency-Key; a held withdrawal cancelled by a user
+who may submit); the withdrawals waiting for a Funding Authorizer, who confirms them, or declines
+them with the reason, without the Account Information right. Owned by the contacts service."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from contracts.api.full_service import (
     EnrolmentOut,
     EnrolmentRevocation,
     FullServiceOut,
+    RequestCancellation,
     RequestCreate,
     RequestOut,
+    WithdrawalDecline,
 )
 from gateway.api.responses import NOT_FOUND, SERVICE_CALL, UPLOAD, Responses
 from gateway.auth.deps import CurrentUser
@@ -123,3 +125,25 @@ async def confirm_withdrawal(
     request_id: UUID, user: CurrentUser, clients: ClientsDep
 ) -> RequestOut:
     return await full_service.confirm_withdrawal(clients, user, request_id)
+
+
+@router.post(
+    "/full-service/requests/{request_id}/decline", dependencies=FUNDING_AUTHORIZER,
+    responses=CONFLICT,
+)  # fmt: skip
+async def decline_withdrawal(
+    request_id: UUID, body: WithdrawalDecline, user: CurrentUser, clients: ClientsDep
+) -> RequestOut:
+    """Final: the withdrawal is never sent; 409 (saying what happened) once it is no longer held."""
+    return await full_service.decline_withdrawal(clients, user, request_id, body)
+
+
+@router.post(
+    "/full-service/requests/{request_id}/cancel", dependencies=ACCOUNT_INFORMATION,
+    responses=CONFLICT,
+)  # fmt: skip
+async def cancel_request(
+    request_id: UUID, body: RequestCancellation, user: CurrentUser, clients: ClientsDep
+) -> RequestOut:
+    """Final: the withdrawal is never sent; 409 (saying what happened) once it is no longer held."""
+    return await full_service.cancel_request(clients, user, request_id, body)

@@ -7,17 +7,28 @@ A template is one of three kinds:
 - ``flat``: an annual amount, charged for the days of the period over 365;
 - ``per_trade``: an amount per trade executed in the period.
 
+A template may also state a minimum a year (``aum`` and ``per_trade``; a flat fee is its own
+minimum), prorated to the period's days over 365 like a flat fee. The template's charges of a
+period are compared with it, and a shortfall is charged once on a line of its own. Accounts linked
+under one username (L3) share the minimum: the charges of all the group's accounts on the same
+template are consolidated, compared with one minimum, and the shortfall is charged once, on the
+invoice of the group's primary account (the account the latest link kept), or of the group's
+lowest account number when the primary account is not on that template.
+
 Amounts are ``Decimal``: every step at full precision, each invoice line rounded once, half up, to
 the cent; the invoice's total is the sum of its rounded lines (what the client reads adds up).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from uuid import UUID
 
+from services.analytics.domain.account_links import LinkGroup
 from services.runtime.errors import Conflict, Invalid
 
 CENT = Decimal("0.01")
@@ -42,6 +53,7 @@ class FeeTemplate:
     kind: FeeKind
     tiers: tuple[Tier, ...] = ()
     amount: Decimal = Decimal(0)  # flat: per year; per_trade: per trade
+    minimum: Decimal = Decimal(0)  # a year, prorated like a flat fee; 0: none
 
 
 def money(value: Decimal) -> Decimal:
@@ -69,6 +81,10 @@ def check_template(template: FeeTemplate) -> None:
         problems.append((("tiers",), f"a {template.kind.value} fee has no tiers"))
     if template.kind is not FeeKind.AUM and template.amount <= 0:
         problems.append((("amount",), "above 0"))
+    if template.minimum < 0:
+        problems.append((("minimum",), "0 or above"))
+    elif template.kind is FeeKind.FLAT and template.minimum > 0:
+        problems.append((("minimum",), "a flat fee is its own minimum: leave the minimum at 0"))
     if problems:
         raise Invalid.of(problems)
 
@@ -126,6 +142,52 @@ def invoice_line(
         basis = f"{activity.trades} trade(s) at {money(template.amount)}"
         amount = template.amount * activity.trades
     return InvoiceLine(description=name, basis=basis, amount=money(amount))
+
+
+@dataclass(frozen=True, slots=True)
+class MinimumShare:
+    """The accounts that share one minimum of one template, and the account it is charged to."""
+
+    template_id: UUID
+    payer: str
+    accounts: tuple[str, ...]
+
+
+def minimum_shares(
+    configured: Mapping[str, UUID], groups: Mapping[str, LinkGroup]
+) -> dict[str, list[MinimumShare]]:
+    """The minimum shares of the configured accounts (account -> its template), by payer: the
+    accounts of one link group on one template share one minimum; an account in no group has its
+    own."""
+    units: dict[tuple[UUID, tuple[str, ...]], list[str]] = {}
+    for account, template_id in configured.items():
+        group = groups.get(account)
+        key = group.accounts if group is not None else (account,)
+        units.setdefault((template_id, key), []).append(account)
+    shares: dict[str, list[MinimumShare]] = {}
+    for (template_id, _), accounts in units.items():
+        group = groups.get(accounts[0])
+        primary = group.primary if group is not None else None
+        payer = primary if primary in accounts else min(accounts)
+        share = MinimumShare(template_id, payer, tuple(sorted(accounts)))
+        shares.setdefault(payer, []).append(share)
+    return shares
+
+
+def minimum_line(template: FeeTemplate, name: str, charges: Decimal, accounts: int,
+                 days: int) -> InvoiceLine | None:  # fmt: skip
+    """What the period's charges (the sum of the sharing accounts' rounded lines) fall short of
+    the template's prorated minimum, rounded half up once; none when they reach it."""
+    if template.minimum <= 0:
+        return None
+    prorated = template.minimum * Decimal(days) / DAYS_IN_YEAR
+    shortfall = money(max(Decimal(0), prorated - charges))
+    if shortfall == 0:
+        return None
+    whose = f"consolidated across {accounts} linked accounts" if accounts > 1 else "of this account"
+    basis = (f"minimum {money(template.minimum)} a year, {days}/365 of a year: {money(prorated)}; "
+             f"charges {whose}: {money(charges)}")  # fmt: skip
+    return InvoiceLine(description=f"{name}: minimum fee", basis=basis, amount=shortfall)
 
 
 def reimbursable(total: Decimal, reimbursed: Decimal, amount: Decimal) -> None:

@@ -39,13 +39,15 @@ class LifeTable:
 
 
 def _load(name: str) -> LifeTable:
+    """A table file: ``divisors`` (age -> period) or ``rows`` (owner age -> the periods for spouse
+    ages from ``spouse_ages_from`` on), both read into keys ``"age"`` or ``"owner:spouse"``."""
     raw = json.loads(resources.files(__package__).joinpath("rmd_tables", name).read_text("utf-8"))
-    return LifeTable(
-        name=raw["table"],
-        source=raw["source"],
-        effective_year=int(raw["effective_year"]),
-        divisors={key: Decimal(str(value)) for key, value in raw["divisors"].items()},
-    )
+    divisors = {key: Decimal(str(value)) for key, value in raw.get("divisors", {}).items()}
+    first = int(raw.get("spouse_ages_from", 0))
+    for owner, periods in raw.get("rows", {}).items():
+        divisors.update({f"{owner}:{first + i}": Decimal(str(v)) for i, v in enumerate(periods)})
+    return LifeTable(name=raw["table"], source=raw["source"],
+                     effective_year=int(raw["effective_year"]), divisors=divisors)  # fmt: skip
 
 
 UNIFORM_LIFETIME = _load("uniform_lifetime_2022.json")
@@ -96,11 +98,12 @@ def _uniform_divisor(age: int) -> Decimal:
 
 
 def _joint_divisor(owner_age: int, spouse_age: int) -> Decimal:
-    key = f"{owner_age}:{spouse_age}"
-    if key not in JOINT_LIFE.divisors:
+    """The Joint and Last Survivor period at both ages (120 stands for 120 and over)."""
+    key = f"{min(owner_age, 120)}:{min(spouse_age, 120)}"
+    if key not in JOINT_LIFE.divisors:  # only a spouse not yet born in the year gets here
         raise Invalid(
-            f"the shipped Joint Life table has no row for owner age {owner_age} and spouse age "
-            f"{spouse_age}; the rows shipped are {', '.join(sorted(JOINT_LIFE.divisors))}",
+            f"the Joint and Last Survivor table has no entry for owner age {owner_age} and "
+            f"spouse age {spouse_age}",
             field="spouse_birth_date",
         )
     return JOINT_LIFE.divisors[key]

@@ -18,10 +18,11 @@ account, whatever the period's length.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 
 def growth(previous_nav: Decimal, flow: Decimal, nav: Decimal) -> float:
@@ -64,6 +65,42 @@ def relink(base: AccountDay | None, days: Sequence[AccountDay]) -> list[AccountD
             changed.append(replace(row, cum_log=cum))
         previous_nav, pending = row.nav, Decimal(0)
     return changed
+
+
+def merge(
+    base: AccountDay | None,
+    days: Sequence[AccountDay],
+    *,
+    values: Mapping[date, Decimal] | None = None,
+    flows: Mapping[date, Decimal] | None = None,
+) -> list[AccountDay]:
+    """One account's days from its earliest changed day on (``days``, as stored, in order, after
+    ``base``) once new reported values (replacing the day's) and new external flows (added to
+    the day's) are in: every day to write, in order — those given a value or flows, and those
+    whose running log-growth changed."""
+    by_day = {row.day: row for row in days}
+    touched: set[date] = set()
+    for day, nav in (values or {}).items():
+        by_day[day] = replace(by_day.get(day) or AccountDay(day, None), nav=nav, cum_log=None)
+        touched.add(day)
+    for day, flow in (flows or {}).items():
+        row = by_day.get(day) or AccountDay(day, None)
+        by_day[day] = replace(row, flow=row.flow + flow)
+        touched.add(day)
+    ordered = [by_day[day] for day in sorted(by_day)]
+    relinked = {row.day: row for row in relink(base, ordered)}
+    written = touched | relinked.keys()
+    return [relinked.get(row.day, row) for row in ordered if row.day in written]
+
+
+class PeriodReturn(NamedTuple):
+    """An account's return over a period (the performance query's row)."""
+
+    account_number: str
+    account_title: str | None
+    start_value: Decimal
+    end_value: Decimal
+    twr: float
 
 
 def period_return(cum_start: float | None, cum_end: float) -> float:

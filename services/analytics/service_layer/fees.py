@@ -1,5 +1,6 @@
 """Fee administration (A9): templates, client fee configuration, invoices for a period (with
-their PDF and CSV) and reimbursements."""
+their PDF and CSV) and reimbursements. Accounts linked under one username (L3) share a template's
+minimum (``domain/fees.py`` states the rule)."""
 
 from __future__ import annotations
 
@@ -29,38 +30,42 @@ from contracts.api.fees import (  # fmt: skip
     Tier,
 )
 from services.analytics.domain import fees as rules
-from services.analytics.service_layer.tools_uow import ToolsUnitOfWork
+from services.analytics.service_layer import account_links
+from services.analytics.service_layer.fees_uow import FeesUnitOfWork
 from services.runtime.errors import Invalid, NotFound
 
 
 def _template(row: dict[str, Any]) -> rules.FeeTemplate:
-    return rules.FeeTemplate(kind=rules.FeeKind(row["kind"]), amount=Decimal(row["amount"]), tiers=tuple(
+    return rules.FeeTemplate(kind=rules.FeeKind(row["kind"]), amount=Decimal(row["amount"]),
+                             minimum=Decimal(row.get("minimum") or 0), tiers=tuple(
         rules.Tier(None if t["up_to"] is None else Decimal(t["up_to"]), Decimal(t["annual_percent"])) for t in row["tiers"]))  # fmt: skip
 
 
 def _template_out(row: dict[str, Any]) -> FeeTemplateOut:
     return FeeTemplateOut(id=row["template_id"], name=row["name"], kind=row["kind"], amount=row["amount"],
-                          tiers=[Tier(**t) for t in row["tiers"]], created_at=row["created_at"])  # fmt: skip
+                          minimum=row.get("minimum") or Decimal(0), tiers=[Tier(**t) for t in row["tiers"]],
+                          created_at=row["created_at"])  # fmt: skip
 
 
 async def add_template(
-    uow: ToolsUnitOfWork, master: str, command: FeeTemplateIn, *, now: datetime
+    uow: FeesUnitOfWork, master: str, command: FeeTemplateIn, *, now: datetime
 ) -> FeeTemplateOut:
     row = {"template_id": uuid4(), "master_account_id": master, "name": command.name, "kind": command.kind,
-           "tiers": [t.model_dump(mode="json") for t in command.tiers], "amount": command.amount, "created_at": now}  # fmt: skip
+           "tiers": [t.model_dump(mode="json") for t in command.tiers], "amount": command.amount,
+           "minimum": command.minimum, "created_at": now}  # fmt: skip
     rules.check_template(_template(row))
     await uow.fees.add_template(row)
     return _template_out(row)
 
 
-async def templates(uow: ToolsUnitOfWork, master: str) -> FeeTemplateList:
+async def templates(uow: FeesUnitOfWork, master: str) -> FeeTemplateList:
     return FeeTemplateList(
         items=[_template_out(r) for r in await uow.fees.templates(master_account_id=master)]
     )
 
 
 async def configure(
-    uow: ToolsUnitOfWork, master: str, command: ClientFeeIn, *, scope: ClientScope
+    uow: FeesUnitOfWork, master: str, command: ClientFeeIn, *, scope: ClientScope
 ) -> ClientFeeList:
     if (
         await uow.segment_facts.facts_of(
@@ -82,39 +87,66 @@ def _name(row: dict[str, Any]) -> str | None:
     return " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p) or None
 
 
-async def client_fees(uow: ToolsUnitOfWork, master: str, *, scope: ClientScope) -> ClientFeeList:
+async def client_fees(uow: FeesUnitOfWork, master: str, *, scope: ClientScope) -> ClientFeeList:
+    linked = await account_links.linked_accounts(uow, master, scope=scope)
     return ClientFeeList(items=[ClientFeeOut(account_number=r["account_number"], name=_name(r), template_id=r["template_id"],
-                                             template_name=r["template_name"]) for r in await uow.fees.client_fees(master_account_id=master, scope=scope)])  # fmt: skip
+                                             template_name=r["template_name"], linked_accounts=linked.get(r["account_number"], []))
+                                for r in await uow.fees.client_fees(master_account_id=master, scope=scope)])  # fmt: skip
 
 
 async def generate_invoices(
-    uow: ToolsUnitOfWork, master: str, command: InvoiceRun, *, scope: ClientScope, now: datetime
+    uow: FeesUnitOfWork, master: str, command: InvoiceRun, *, scope: ClientScope, now: datetime
 ) -> InvoiceList:
     """An invoice per configured account within reach for the period (one already made for the
-    same account and period is kept, not made again)."""
+    same account and period is kept, not made again). A template's minimum is charged once per
+    link group, on its payer's invoice, against the charges of every account of the group on
+    that template, within the caller's reach or not (the group shares one minimum)."""
     days = rules.period_days(command.period_start, command.period_end)
     by_id = {t["template_id"]: t for t in await uow.fees.templates(master_account_id=master)}
+    reached = [
+        c["account_number"]
+        for c in await uow.fees.client_fees(master_account_id=master, scope=scope)
+    ]
+    configured = {c["account_number"]: c["template_id"] for c in await uow.fees.client_fees(
+        master_account_id=master, scope=ClientScope.everything())}  # fmt: skip
+    groups = await account_links.groups_of(uow, master, on_or_before=command.period_end)
+    shares = {payer: [s for s in found if _template(by_id[s.template_id]).minimum > 0]
+              for payer, found in rules.minimum_shares(configured, groups).items()}  # fmt: skip
+    needed = set(reached) | {
+        a for payer in reached for share in shares.get(payer, []) for a in share.accounts
+    }
+    lines: dict[str, rules.InvoiceLine] = {}
+    for account in sorted(needed):
+        template_row = by_id[configured[account]]
+        average, nav_days, trades = await uow.activity.period(
+            master_account_id=master, account_number=account,
+            start=command.period_start, end=command.period_end)  # fmt: skip
+        lines[account] = rules.invoice_line(_template(template_row), template_row["name"],
+                                            rules.PeriodActivity(average, nav_days, trades), days)  # fmt: skip
     count = await uow.fees.count_invoices(master_account_id=master)
     rows = []
-    for config in await uow.fees.client_fees(master_account_id=master, scope=scope):
-        template_row = by_id[config["template_id"]]
-        average, nav_days, trades = await uow.activity.period(
-            master_account_id=master, account_number=config["account_number"],
-            start=command.period_start, end=command.period_end)  # fmt: skip
-        line = rules.invoice_line(_template(template_row), template_row["name"],
-                                  rules.PeriodActivity(average, nav_days, trades), days)  # fmt: skip
+    for account in reached:
+        template_row = by_id[configured[account]]
+        invoice_lines = [lines[account]]
+        for share in shares.get(account, []):
+            charges = sum((lines[a].amount for a in share.accounts), Decimal(0))
+            minimum = rules.minimum_line(_template(by_id[share.template_id]), by_id[share.template_id]["name"],
+                                         charges, len(share.accounts), days)  # fmt: skip
+            if minimum is not None:
+                invoice_lines.append(minimum)
         count += 1
         rows.append({"invoice_id": uuid4(), "master_account_id": master, "number": f"INV-{command.period_end:%Y%m}-{count:05d}",
-                     "account_number": config["account_number"], "template_name": template_row["name"],
+                     "account_number": account, "template_name": template_row["name"],
                      "period_start": command.period_start, "period_end": command.period_end,
-                     "lines": [{"description": line.description, "basis": line.basis, "amount": str(line.amount)}],
-                     "total": line.amount, "created_at": now})  # fmt: skip
+                     "lines": [{"description": line.description, "basis": line.basis, "amount": str(line.amount)}
+                               for line in invoice_lines],
+                     "total": sum((line.amount for line in invoice_lines), Decimal(0)), "created_at": now})  # fmt: skip
     await uow.fees.add_invoices(rows)
     return await invoices(uow, master, scope=scope)
 
 
 async def invoices(
-    uow: ToolsUnitOfWork,
+    uow: FeesUnitOfWork,
     master: str,
     *,
     scope: ClientScope,
@@ -145,7 +177,7 @@ async def invoices(
 
 
 async def invoice(
-    uow: ToolsUnitOfWork, master: str, invoice_id: UUID, *, scope: ClientScope, lock: bool = False
+    uow: FeesUnitOfWork, master: str, invoice_id: UUID, *, scope: ClientScope, lock: bool = False
 ) -> InvoiceOut:
     found = (await invoices(uow, master, scope=scope, invoice_id=invoice_id, lock=lock)).items
     if not found:
@@ -153,7 +185,7 @@ async def invoice(
     return found[0]
 
 
-async def reimburse(uow: ToolsUnitOfWork, master: str, user_id: str, invoice_id: UUID, command: ReimbursementIn, *,
+async def reimburse(uow: FeesUnitOfWork, master: str, user_id: str, invoice_id: UUID, command: ReimbursementIn, *,
                     scope: ClientScope, now: datetime) -> InvoiceOut:  # fmt: skip
     current = await invoice(uow, master, invoice_id, scope=scope, lock=True)
     rules.reimbursable(current.total, current.reimbursed, command.amount)

@@ -22,7 +22,7 @@ from contracts.accounts import (
 from contracts.messaging import DeliveryChanged, DeliveryStatus, MessageSent
 from services.analytics.domain import timeline
 from services.analytics.domain.ledger import ledger_row
-from services.analytics.domain.twr import relink
+from services.analytics.domain.twr import merge
 from services.analytics.service_layer.unit_of_work import LedgerUnitOfWork
 from services.runtime.consumers import Delivery
 
@@ -30,20 +30,33 @@ DONE = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.SENT})
 FAILED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.BOUNCED})
 
 
-async def _relink(uow: LedgerUnitOfWork, starts: Mapping[str, date]) -> None:
-    """Recompute the running log-growth of each account from its earliest changed day."""
-    if not starts:
+async def _link(
+    uow: LedgerUnitOfWork,
+    masters: Mapping[str, str],
+    *,
+    values: Mapping[tuple[str, date], Decimal] | None = None,
+    flows: Mapping[tuple[str, date], Decimal] | None = None,
+) -> None:
+    """Apply new values and flows to each account's days and redo its running log-growth from
+    its earliest changed day (``domain/twr.py``), each changed day written once. Linking is
+    serialised (values and flows come from two consumers): the days are read after the lock."""
+    changes: dict[str, tuple[dict[date, Decimal], dict[date, Decimal]]] = {}
+    for (account, day), nav in (values or {}).items():
+        changes.setdefault(account, ({}, {}))[0][day] = nav
+    for (account, day), flow in (flows or {}).items():
+        changes.setdefault(account, ({}, {}))[1][day] = flow
+    if not changes:
         return
-    suffixes = await uow.account_days.suffixes(starts)
-    changed = [
-        (account, row) for account, (base, days) in suffixes.items() for row in relink(base, days)
-    ]
-    await uow.account_days.set_cum_logs(changed)
-
-
-def _earliest(starts: dict[str, date], account: str, day: date) -> None:
-    if account not in starts or day < starts[account]:
-        starts[account] = day
+    starts = {account: min([*v, *f]) for account, (v, f) in changes.items()}
+    await uow.account_days.lock_for_linking()
+    stored = await uow.account_days.suffixes(starts)
+    await uow.account_days.write(
+        [
+            (account, masters[account], row)
+            for account, (base, days) in stored.items()
+            for row in merge(base, days, values=changes[account][0], flows=changes[account][1])
+        ]
+    )
 
 
 async def _known_accounts(uow: LedgerUnitOfWork, deliveries: Sequence[Delivery[Any]]) -> None:
@@ -71,29 +84,26 @@ async def apply_transactions(deliveries: Sequence[Delivery[Any]], uow: LedgerUni
             for r in added
         ]
     )
-    flows: dict[tuple[str, date], tuple[str, Decimal]] = {}
-    starts: dict[str, date] = {}
+    flows: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    masters: dict[str, str] = {}
     for row in added:
         if row.flow:
-            key = (row.account_number, row.booked_on)
-            master, amount = flows.get(key, (row.master_account_id, Decimal(0)))
-            flows[key] = (master, amount + row.flow)
-            _earliest(starts, row.account_number, row.booked_on)
+            flows[(row.account_number, row.booked_on)] += row.flow
+            masters[row.account_number] = row.master_account_id
     await _known_accounts(uow, deliveries)
-    await uow.account_days.add_flows(flows)
-    await _relink(uow, starts)
+    await _link(uow, masters, flows=flows)
 
 
 async def apply_valuations(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
     """Daily net asset values (then the running TWR) and positions reports."""
-    values: dict[tuple[str, date], tuple[str, Decimal]] = {}
+    values: dict[tuple[str, date], Decimal] = {}
+    masters: dict[str, str] = {}
     reports: dict[tuple[str, date], dict[str, Any]] = {}
-    starts: dict[str, date] = {}
     for d in deliveries:
         event, master = d.event, d.envelope.master_account_id
         if isinstance(event, NetAssetValueReported):
-            values[(event.account_number, event.as_of)] = (master, event.net_asset_value)
-            _earliest(starts, event.account_number, event.as_of)
+            values[(event.account_number, event.as_of)] = event.net_asset_value
+            masters[event.account_number] = master
         elif isinstance(event, PositionsReported):
             reports[(event.account_number, event.as_of)] = {
                 "account_number": event.account_number,
@@ -102,9 +112,8 @@ async def apply_valuations(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitO
                 "symbols": sorted({p.symbol.upper() for p in event.positions if p.quantity}),
             }
     await _known_accounts(uow, deliveries)
-    await uow.account_days.set_values(values)
     await uow.position_reports.upsert(list(reports.values()))
-    await _relink(uow, starts)
+    await _link(uow, masters, values=values)
 
 
 async def apply_lifecycle(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:

@@ -46,7 +46,7 @@ def _for_account(
         spouse_sole_beneficiary=bool(facts.get("spouse_sole_beneficiary")), withdrawn_to_date=withdrawn)  # fmt: skip
     try:
         result = rules.calculate(inputs)
-    except Invalid as problem:  # a Joint Life pair not shipped: said per account, not a failed list
+    except Invalid as problem:  # no table entry for the ages: said per account, not a failed list
         return RmdOut(year=year, eligible=True, required=True, reason=problem.message, owner_age=None,
                       prior_year_end_balance=balance, table=None, table_effective_year=None, divisor=None,
                       required_amount=Decimal(0), withdrawn_to_date=withdrawn, remaining=Decimal(0), **base)  # fmt: skip

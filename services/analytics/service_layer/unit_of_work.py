@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
 from services.analytics.domain.statistics import ContactState, GroupMembers
+from services.analytics.store.account_links import AccountLinkRepository
 from services.analytics.store.activity import (
     CorporateActionRepository,
     MessageRepository,
@@ -29,6 +30,8 @@ from services.analytics.store.ledger import (
     PositionReportRepository,
     RetirementAccountRepository,
 )
+from services.analytics.store.margin import MarginRepository
+from services.analytics.store.reports import ReportRepository
 from services.analytics.store.repository import ContactStateRepository
 from services.analytics.store.risk import GoalRepository, RiskRepository
 from services.analytics.store.segments import SegmentFactsRepository, SegmentRepository
@@ -105,3 +108,9 @@ class SqlAnalyticsUnitOfWork(UnitOfWork):
         self.esg = EsgRepository(session)
         self.fees = FeeRepository(session)
         self.activity = ActivityRepository(session)
+        # linked accounts (L3, service_layer/account_links.py): shared fee minimums
+        self.account_links = AccountLinkRepository(session)
+        # margin requirements (A11, service_layer/margin.py)
+        self.margin = MarginRepository(session)
+        # client reports (A10, service_layer/reports.py)
+        self.reports = ReportRepository(session)

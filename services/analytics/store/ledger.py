@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.access import ClientScope
 from contracts.api.analytics_history import TransactionQuery
 from services.analytics.domain.ledger import COUNTED_KINDS, HISTORY_KINDS, LedgerRow
-from services.analytics.domain.twr import AccountDay
+from services.analytics.domain.twr import AccountDay, PeriodReturn
 from services.analytics.store.scope import accounts_within, visible_accounts
 from services.analytics.store.tables import account_days, account_facts, ledger, position_reports
 
@@ -357,29 +357,72 @@ def _day_arrays(rows: Mapping[tuple[str, date], tuple[str, Decimal]]) -> dict[st
     }  # fmt: skip
 
 
+_WRITE_DAYS = text(
+    """
+    INSERT INTO account_days (account_number, day, master_account_id, nav, flow, cum_log)
+    SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[]),
+                         CAST(:masters AS varchar[]), CAST(:navs AS numeric[]),
+                         CAST(:flows AS numeric[]), CAST(:cums AS double precision[]))
+    ON CONFLICT (account_number, day) DO UPDATE
+    SET nav = excluded.nav, flow = excluded.flow, cum_log = excluded.cum_log
+    """
+)
+GROWTH_LOCK = (0x0A4A, 0x7477)
+"""The advisory lock (two int4 keys) every writer of the running log-growth holds from before it
+reads ``account_days`` until it commits."""
+_LOCK_GROWTH = text("SELECT pg_advisory_xact_lock(:class_id, :object_id)")
 _SUFFIXES = text(
     """
     WITH s(account_number, day) AS (
-      SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[])))
+      SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[]))),
+    b AS (
+      SELECT s.account_number, b.day, b.nav, b.flow, b.cum_log
+      FROM s LEFT JOIN LATERAL (
+        SELECT * FROM account_days d
+        WHERE d.account_number = s.account_number AND d.day < s.day AND d.nav IS NOT NULL
+        ORDER BY d.day DESC LIMIT 1) b ON true)
     SELECT b.account_number, b.day, b.nav, b.flow, b.cum_log, true AS is_base
-    FROM s CROSS JOIN LATERAL (
-      SELECT * FROM account_days d
-      WHERE d.account_number = s.account_number AND d.day < s.day AND d.nav IS NOT NULL
-      ORDER BY d.day DESC LIMIT 1) b
+    FROM b WHERE b.day IS NOT NULL
     UNION ALL
     SELECT d.account_number, d.day, d.nav, d.flow, d.cum_log, false
-    FROM s JOIN account_days d ON d.account_number = s.account_number AND d.day >= s.day
+    FROM b JOIN account_days d
+      ON d.account_number = b.account_number AND d.day > coalesce(b.day, '-infinity'::date)
     ORDER BY 1, 2
     """
 )
-_SET_CUM = text(
-    """
-    UPDATE account_days AS d SET cum_log = v.cum_log
-    FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[]),
-                CAST(:cums AS double precision[])) AS v(account_number, day, cum_log)
-    WHERE d.account_number = v.account_number AND d.day = v.day
-    """
-)
+
+
+def _last_values(master_account_id: str, day: date, name: str) -> tuple[Any, Any]:
+    """Each account's last reported value on or before ``day`` (its day, value and running
+    log-growth), as two parts to join onto ``account_facts``: the slice of the master's last
+    reporting day on or before ``day`` (one range of the (master, day) index, read in one pass),
+    and a lookup of its own for an account missing from that slice (it paused or stopped
+    reporting), which the slice's absence gates."""
+    mine = [account_days.c.master_account_id == master_account_id, account_days.c.nav.is_not(None)]
+    boundary = (
+        select(func.max(account_days.c.day)).where(*mine, account_days.c.day <= day)
+    ).scalar_subquery()
+    sliced = (
+        select(account_days.c.account_number, account_days.c.day, account_days.c.nav,
+               account_days.c.cum_log)
+        .where(*mine, account_days.c.day == boundary)
+        .subquery(f"{name}_slice")
+    )  # fmt: skip
+    one = account_days.alias(f"{name}_one")
+    rest = (
+        select(one.c.day, one.c.nav, one.c.cum_log)
+        .where(
+            one.c.account_number == account_facts.c.account_number,
+            one.c.master_account_id == master_account_id,
+            one.c.nav.is_not(None),
+            one.c.day < boundary,  # nobody of the master reported after it
+            sliced.c.account_number.is_(None),
+        )
+        .order_by(one.c.day.desc())
+        .limit(1)
+        .lateral(f"{name}_rest")
+    )
+    return sliced, rest
 
 
 class AccountDayRepository:
@@ -399,30 +442,43 @@ class AccountDayRepository:
     async def suffixes(
         self, starts: Mapping[str, date]
     ) -> dict[str, tuple[AccountDay | None, list[AccountDay]]]:
-        """Per account: the last reported day before its start, and every day from it on."""
-        found: dict[str, tuple[AccountDay | None, list[AccountDay]]] = {
-            account: (None, []) for account in starts
-        }
+        """Per account: the last reported day before its start (the base), and every day after
+        the base (flow-only days between the base and the start included: the next value's
+        factor counts their flows)."""
+        bases: dict[str, AccountDay | None] = dict.fromkeys(starts)
+        days: dict[str, list[AccountDay]] = {account: [] for account in starts}
         rows = await self._session.execute(
             _SUFFIXES, {"accounts": list(starts), "days": list(starts.values())}
         )
         for account, day, nav, flow, cum_log, is_base in rows:
-            base, days = found[account]
             row = AccountDay(day=day, nav=nav, flow=flow, cum_log=cum_log)
-            found[account] = (row, days) if is_base else (base, [*days, row])
-        return found
+            if is_base:
+                bases[account] = row
+            else:
+                days[account].append(row)
+        return {account: (bases[account], days[account]) for account in starts}
 
-    async def set_cum_logs(self, rows: Sequence[tuple[str, AccountDay]]) -> None:
+    async def lock_for_linking(self) -> None:
+        """Wait until no other transaction is linking days, then hold that until commit: a
+        batch of values and a batch of flows of the same account (two consumers, or replicas)
+        then never link from what the other has not committed yet."""
+        await self._session.execute(
+            _LOCK_GROWTH, {"class_id": GROWTH_LOCK[0], "object_id": GROWTH_LOCK[1]}
+        )
+
+    async def write(self, rows: Sequence[tuple[str, str, AccountDay]]) -> None:
+        """(account, master, day) -> the day as it is now (value, flows, running log-growth),
+        each written once, in one statement; the master is kept for an existing day."""
         if not rows:
             return
         await self._session.execute(
-            _SET_CUM,
+            _WRITE_DAYS,
             {
-                "accounts": [a for a, _ in rows],
-                "days": [d.day for _, d in rows],
-                "cums": [d.cum_log for _, d in rows],
+                "accounts": [a for a, _, _ in rows], "days": [d.day for _, _, d in rows],
+                "masters": [m for _, m, _ in rows], "navs": [d.nav for _, _, d in rows],
+                "flows": [d.flow for _, _, d in rows], "cums": [d.cum_log for _, _, d in rows],
             },
-        )
+        )  # fmt: skip
 
     async def period_returns(
         self,
@@ -433,54 +489,50 @@ class AccountDayRepository:
         above: float | None,
         below: float | None,
         limit: int,
-    ) -> tuple[list[tuple[str, str | None, Decimal, Decimal, float]], int]:
+    ) -> tuple[list[PeriodReturn], int]:
         """Accounts with a value reported in (date_from, date_to] whose time-weighted return
-        over the period is above and/or below the thresholds (fractions)."""
-        d_end, d_start = account_days.alias("e"), account_days.alias("s")
-        end = (
-            select(d_end.c.day, d_end.c.nav, d_end.c.cum_log)
-            .where(
-                d_end.c.account_number == account_facts.c.account_number,
-                d_end.c.day <= date_to,
-                d_end.c.nav.is_not(None),
-            )
-            .order_by(d_end.c.day.desc())
-            .limit(1)
-            .lateral("en")
-        )
-        start = (
-            select(d_start.c.nav, d_start.c.cum_log)
-            .where(
-                d_start.c.account_number == account_facts.c.account_number,
-                d_start.c.day <= date_from,
-                d_start.c.nav.is_not(None),
-            )
-            .order_by(d_start.c.day.desc())
-            .limit(1)
-            .lateral("st")
-        )
-        twr = func.exp(func.least(end.c.cum_log - func.coalesce(start.c.cum_log, 0.0), 700.0)) - 1
+        over the period is above and/or below the thresholds (fractions), best first, and how
+        many match. The return is exp(cum(end) - cum(start)) - 1 (``domain/twr.py``), cum the
+        running log-growth at each account's last value on or before each end of the period."""
+        end_slice, end_rest = _last_values(master_account_id, date_to, "e")
+        start_slice, start_rest = _last_values(master_account_id, date_from, "s")
+        end_day = func.coalesce(end_slice.c.day, end_rest.c.day)
+        end_cum = func.coalesce(end_slice.c.cum_log, end_rest.c.cum_log)
+        start_cum = func.coalesce(start_slice.c.cum_log, start_rest.c.cum_log, 0.0)
+        twr = func.exp(func.least(end_cum - start_cum, 700.0)) - 1
         conditions: list[Any] = [
             account_facts.c.master_account_id == master_account_id,
             account_facts.c.account_number != master_account_id,
-            end.c.day > date_from,
+            end_day > date_from,
             accounts_within(account_facts.c.account_number, scope),
         ]
         if above is not None:
             conditions.append(twr > above)
         if below is not None:
             conditions.append(twr < below)
+        joined = (
+            account_facts.outerjoin(
+                end_slice, end_slice.c.account_number == account_facts.c.account_number
+            )
+            .outerjoin(end_rest, true())
+            .outerjoin(
+                start_slice, start_slice.c.account_number == account_facts.c.account_number
+            )
+            .outerjoin(start_rest, true())
+        )
         matched = (
             select(
                 account_facts.c.account_number,
                 account_facts.c.title,
-                func.coalesce(start.c.nav, 0).label("start_nav"),
-                end.c.nav.label("end_nav"),
+                func.coalesce(start_slice.c.nav, start_rest.c.nav, 0).label("start_nav"),
+                func.coalesce(end_slice.c.nav, end_rest.c.nav).label("end_nav"),
                 twr.label("twr"),
             )
-            .select_from(account_facts.join(end, true()).outerjoin(start, true()))
+            .select_from(joined)
             .where(*conditions)
         ).subquery()
+        # a plan of a few milliseconds: compiling it (PostgreSQL's JIT) would cost more
+        await self._session.execute(text("SET LOCAL jit = off"))
         rows = (
             await self._session.execute(  # one pass: the page and the count of all that match
                 select(matched, func.count().over().label("total"))
@@ -489,7 +541,7 @@ class AccountDayRepository:
             )
         ).all()
         total = int(rows[0][5]) if rows else 0
-        return [(r[0], r[1], r[2], r[3], float(r[4])) for r in rows], total
+        return [PeriodReturn(r[0], r[1], r[2], r[3], float(r[4])) for r in rows], total
 
     async def daily_totals(
         self, master_account_id: str, scope: ClientScope, date_from: date, date_to: date

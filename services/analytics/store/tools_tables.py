@@ -155,6 +155,7 @@ fee_templates = Table(
     Column("kind", String(16), nullable=False),
     Column("tiers", JSONB, nullable=False),
     Column("amount", Numeric(20, 2), nullable=False),
+    Column("minimum", Numeric(20, 2), nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_fee_templates_master", "master_account_id"),
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,11 +30,4 @@ async def get_invitation_sender(request: Request) -> InvitationSender:
     return sender
 
 
-async def outside_a_transaction(database: DatabaseDep) -> AsyncIterator[SqlContactsUnitOfWork]:
-    """For the busiest route, the contacts table: no BEGIN and ROLLBACK round trips."""
-    async with database.queries() as uow:
-        yield uow
-
-
 InvitationSenderDep = Annotated[InvitationSender, Depends(get_invitation_sender)]
-QueriesOnlyDep = Annotated[SqlContactsUnitOfWork, Depends(outside_a_transaction, scope="function")]

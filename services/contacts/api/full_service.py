@@ -1,6 +1,7 @@
 """Routes: the Full Service program (C12) — a client's enrolment (the signed form recorded,
-accepted or refused, revoked) and requests (submitted once per Idempotency-Key), and the
-withdrawals waiting for a Funding Authorizer."""
+accepted or refused, revoked) and requests (submitted once per Idempotency-Key; a held
+withdrawal cancelled by a user who may submit), and the withdrawals waiting for a Funding
+Authorizer (confirmed, or declined with the reason)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from contracts.api.full_service import (
     EnrolmentOut,
     EnrolmentRevocation,
     FullServiceOut,
+    RequestCancellation,
     RequestCreate,
     RequestOut,
+    WithdrawalDecline,
 )
 from contracts.api.records import MAX_DOCUMENT_BYTES
 from services.contacts.api.deps import DatabaseDep, SettingsDep
@@ -120,4 +123,28 @@ async def confirm_withdrawal(
 ) -> RequestOut:
     async with database.transaction() as uow:
         request = await full_service.confirm_withdrawal(uow, caller, request_id, now=clock.now())
+    return full_service.request_view(request)
+
+
+@router.post("/full-service/requests/{request_id}/decline", dependencies=FUNDING_AUTHORIZER)
+async def decline_withdrawal(
+    request_id: UUID, body: WithdrawalDecline, caller: CallerDep, database: DatabaseDep,
+    clock: ClockDep,
+) -> RequestOut:  # fmt: skip
+    async with database.transaction() as uow:
+        request = await full_service.decline_withdrawal(
+            uow, caller, request_id, reason=body.reason, now=clock.now()
+        )
+    return full_service.request_view(request)
+
+
+@router.post("/full-service/requests/{request_id}/cancel", dependencies=ACCOUNT_INFORMATION)
+async def cancel_request(
+    request_id: UUID, body: RequestCancellation, caller: CallerDep, database: DatabaseDep,
+    clock: ClockDep,
+) -> RequestOut:  # fmt: skip
+    async with database.transaction() as uow:
+        request = await full_service.cancel_request(
+            uow, caller, request_id, reason=body.reason, now=clock.now()
+        )
     return full_service.request_view(request)

@@ -89,6 +89,17 @@ class ChangeRecord:
 
 
 @dataclass(frozen=True)
+class NewChange:
+    """A change about to be recorded in a contact's history (a batch records many at once)."""
+
+    contact_id: UUID
+    master_account_id: str
+    changed_by: str
+    action: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class AccountValuation:
     """An account's net asset value as the back office last reported it."""
 

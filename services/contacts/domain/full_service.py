@@ -7,9 +7,12 @@ client's enrolment is revoked. A refused or revoked client enrols again with a n
 Requests, for enrolled clients only: the instruction is normalised (amounts rounded half up to
 the currency's minor unit — two decimals, none for JPY — and refused when that leaves nothing;
 share quantities with at most four decimals, refused otherwise). A withdrawal waits for a user
-holding the Funding Authorizer right; every other request is sent at once. The back office then
-answers accepted, processed or rejected; an answer that would move a request backwards (a
-duplicate, or one after the final answer) changes nothing.
+holding the Funding Authorizer right; every other request is sent at once. While it waits, a
+Funding Authorizer may decline it (saying why) and a user who may submit requests may cancel it;
+either is final and nothing is sent. Of a confirmation, a decline and a cancellation racing for
+one withdrawal, the first wins; the others are refused saying what happened. The back office
+then answers accepted, processed or rejected; an answer that would move a request backwards (a
+duplicate, or one after the final answer) or about a request never sent changes nothing.
 """
 
 from __future__ import annotations
@@ -216,6 +219,8 @@ _ORDER = {
     RequestStatus.ACCEPTED: 2,
     RequestStatus.PROCESSED: 3,
     RequestStatus.REJECTED: 3,
+    RequestStatus.DECLINED: 3,
+    RequestStatus.CANCELLED: 3,
 }
 
 
@@ -235,6 +240,8 @@ class ClientRequest:
     confirmed_at: datetime | None = None
     reason: str | None = None
     version: int = 1
+    ended_by: str | None = None  # who declined or cancelled it while held
+    ended_at: datetime | None = None
 
     @property
     def kind(self) -> RequestKind:
@@ -261,7 +268,8 @@ class ClientRequest:
             kind=self.kind, summary=self.summary[:300], instruction=self.instruction,
             status=self.status, pending=self.pending, reason=self.reason,
             requested_by=self.requested_by, requested_at=self.requested_at,
-            confirmed_by=self.confirmed_by, confirmed_at=self.confirmed_at, version=self.version,
+            confirmed_by=self.confirmed_by, confirmed_at=self.confirmed_at,
+            ended_by=self.ended_by, ended_at=self.ended_at, version=self.version,
         )  # fmt: skip
 
 
@@ -286,17 +294,52 @@ def new_request(
     )  # fmt: skip
 
 
+def _still_held(request: ClientRequest, action: str) -> None:
+    """Only a withdrawal still waiting for a Funding Authorizer is confirmed, declined or
+    cancelled; otherwise the refusal says what happened to it."""
+    if request.status is RequestStatus.AWAITING_CONFIRMATION:
+        return
+    if request.status in (RequestStatus.DECLINED, RequestStatus.CANCELLED):
+        happened = f"{request.status.value} by {request.ended_by}"
+    elif request.confirmed_by is not None:
+        happened = (f"confirmed by {request.confirmed_by} and sent to the back office (now "
+                    f"{request.status.value})")  # fmt: skip
+    else:
+        happened = request.status.value.replace("_", " ")
+    raise Conflict(f"nothing to {action}: the request was {happened}")
+
+
 def confirm(
     request: ClientRequest, *, user_id: str, may_confirm: bool, now: datetime
 ) -> ClientRequest:
     """A Funding Authorizer lets a withdrawal go (``may_confirm``: the user holds the right)."""
     if not may_confirm:
         raise Forbidden("confirming a withdrawal needs the Funding Authorizer access right")
-    if request.status is not RequestStatus.AWAITING_CONFIRMATION:
-        raise Conflict(f"the request is {request.status.value.replace('_', ' ')}: nothing to "
-                       "confirm")  # fmt: skip
+    _still_held(request, "confirm")
     return replace(request, status=RequestStatus.SENT, confirmed_by=user_id, confirmed_at=now,
                    updated_at=now, version=request.version + 1)  # fmt: skip
+
+
+def decline(
+    request: ClientRequest, *, user_id: str, may_decline: bool, reason: str, now: datetime
+) -> ClientRequest:
+    """A Funding Authorizer declines a held withdrawal, saying why: final, nothing is sent."""
+    if not may_decline:
+        raise Forbidden("declining a withdrawal needs the Funding Authorizer access right")
+    if not reason.strip():
+        raise Invalid("say why the withdrawal is declined", field="reason")
+    _still_held(request, "decline")
+    return replace(request, status=RequestStatus.DECLINED, reason=reason.strip(), ended_by=user_id,
+                   ended_at=now, updated_at=now, version=request.version + 1)  # fmt: skip
+
+
+def cancel(
+    request: ClientRequest, *, user_id: str, reason: str | None, now: datetime
+) -> ClientRequest:
+    """A user who may submit requests takes back a held withdrawal: final, nothing is sent."""
+    _still_held(request, "cancel")
+    return replace(request, status=RequestStatus.CANCELLED, reason=(reason or "").strip() or None,
+                   ended_by=user_id, ended_at=now, updated_at=now, version=request.version + 1)  # fmt: skip
 
 
 def answer(
@@ -304,8 +347,9 @@ def answer(
 ) -> ClientRequest | None:
     """The back office's answer applied; None when it changes nothing (a duplicate, an answer
     after the final one, or one about a request never sent)."""
-    if request.status is RequestStatus.AWAITING_CONFIRMATION:
-        return None
+    if request.status in (RequestStatus.AWAITING_CONFIRMATION, RequestStatus.DECLINED,
+                          RequestStatus.CANCELLED):  # fmt: skip
+        return None  # never sent
     if _ORDER[status] <= _ORDER[request.status]:
         return None
     return replace(request, status=status, reason=reason if status is RequestStatus.REJECTED

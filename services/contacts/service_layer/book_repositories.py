@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.contacts.domain.contact import AccountValuation, ChangeRecord, Contact
+from services.contacts.domain.contact import AccountValuation, ChangeRecord, Contact, NewChange
 from services.contacts.domain.contact_table import ContactQuery, PendingTasksRow, TablePage
 from services.contacts.domain.duplicates import CandidatePair
 from services.contacts.domain.groups import Group, GroupMembership, GroupSummary
@@ -48,6 +48,20 @@ class Contacts(Protocol):
     async def save(self, contact: Contact) -> None: ...
 
     async def remove(self, contact_ids: Sequence[UUID], *, master_account_id: str) -> None: ...
+
+    async def for_account_events(
+        self, accounts: Sequence[tuple[str, str]], emails: Sequence[tuple[str, str]]
+    ) -> list[Contact]:
+        """The contacts of the (master, account number) pairs, and the prospects without an
+        account whose email is one of the (master, lowercase email) pairs, locked in the order
+        of their ids (a batch of account events changes them)."""
+        ...
+
+    async def add_all(self, contacts: Sequence[Contact]) -> None: ...
+
+    async def save_all(self, contacts: Sequence[Contact]) -> None: ...
+
+    async def record_changes(self, changes: Sequence[NewChange]) -> None: ...
 
     async def set_net_asset_values(self, valuations: Sequence[AccountValuation]) -> None: ...
 

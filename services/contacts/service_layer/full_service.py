@@ -5,7 +5,9 @@ Every change saves the enrolment or the request and publishes its whole state on
 ``contacts.full-service`` in the same transaction; a request leaves for the back office as a
 ``SubmitClientRequest`` on ``backoffice.requests`` through the same outbox, so it is sent exactly
 when its row commits. A withdrawal is held until a user holding the Funding Authorizer right
-confirms it (who and when is kept). A client out of the caller's reach is not found.
+confirms it (who and when is kept); while held, a Funding Authorizer may decline it (with the
+reason) and a user who may submit requests may cancel it, both final and never sent. A client
+out of the caller's reach is not found.
 """
 
 from __future__ import annotations
@@ -248,17 +250,49 @@ async def confirm_withdrawal(
 ) -> ClientRequest:
     """A Funding Authorizer lets a withdrawal go: only then is it sent. The Account Information
     right is not needed (the seed's table); the client must be within the user's scope."""
+    request = rules.confirm(await _held(uow, caller, request_id), user_id=caller.user_id,
+                            may_confirm=caller.access.confirms_withdrawals(), now=now)  # fmt: skip
+    await uow.client_requests.save(request)
+    await _publish_request(uow, request)
+    await _send(uow, request)
+    return request
+
+
+async def _held(uow: FullServiceUnitOfWork, caller: Caller, request_id: UUID) -> ClientRequest:
+    """The request, locked (a confirmation, a decline and a cancellation racing for it take
+    turns: the first wins), if its client is within the caller's reach."""
     request = await uow.client_requests.get(
         request_id, master_account_id=caller.master_account_id, for_update=True,
         reach=Reach.of(caller.access),
     )  # fmt: skip
     if request is None:
         raise NotFound("request")
-    request = rules.confirm(request, user_id=caller.user_id,
-                            may_confirm=caller.access.confirms_withdrawals(), now=now)  # fmt: skip
+    return request
+
+
+async def decline_withdrawal(
+    uow: FullServiceUnitOfWork, caller: Caller, request_id: UUID, *, reason: str, now: datetime
+) -> ClientRequest:
+    """A Funding Authorizer declines a held withdrawal with the reason: final, nothing is sent
+    to the back office; the request's new state is on ``contacts.full-service``."""
+    request = rules.decline(await _held(uow, caller, request_id), user_id=caller.user_id,
+                            may_decline=caller.access.confirms_withdrawals(), reason=reason,
+                            now=now)  # fmt: skip
     await uow.client_requests.save(request)
     await _publish_request(uow, request)
-    await _send(uow, request)
+    return request
+
+
+async def cancel_request(
+    uow: FullServiceUnitOfWork, caller: Caller, request_id: UUID, *, reason: str | None,
+    now: datetime,
+) -> ClientRequest:  # fmt: skip
+    """A user who may submit requests for the client (Account Information, within reach) takes
+    back a held withdrawal: final, nothing is sent."""
+    request = rules.cancel(await _held(uow, caller, request_id), user_id=caller.user_id,
+                           reason=reason, now=now)  # fmt: skip
+    await uow.client_requests.save(request)
+    await _publish_request(uow, request)
     return request
 
 

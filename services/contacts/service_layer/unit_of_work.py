@@ -45,10 +45,10 @@ from services.contacts.store.households import HouseholdRepository
 from services.contacts.store.invitations import InvitationRepository
 from services.contacts.store.record_repository import SqlRecordContacts, SqlRecordRepository
 from services.contacts.store.task_reminders import SqlTaskReminders
-from services.runtime.db import EventPublisher, UnitOfWork
+from services.runtime.db import BatchPublisher, EventPublisher, UnitOfWork
 
 
-class ContactsUnitOfWork(EventPublisher, Protocol):
+class ContactsUnitOfWork(EventPublisher, BatchPublisher, Protocol):
     # --- CRM records: notes, tasks/workflows, calendar events, documents ---------------------
     @property
     def notes(self) -> Notes: ...

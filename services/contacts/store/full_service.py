@@ -69,6 +69,7 @@ def _request(row: Any) -> ClientRequest:
         requested_by=row["requested_by"], requested_at=row["requested_at"],
         updated_at=row["updated_at"], confirmed_by=row["confirmed_by"],
         confirmed_at=row["confirmed_at"], reason=row["reason"], version=row["version"],
+        ended_by=row["ended_by"], ended_at=row["ended_at"],
     )  # fmt: skip
 
 
@@ -81,7 +82,7 @@ def _values(request: ClientRequest) -> dict[str, Any]:
         "requested_by": request.requested_by, "requested_at": request.requested_at,
         "updated_at": request.updated_at, "confirmed_by": request.confirmed_by,
         "confirmed_at": request.confirmed_at, "reason": request.reason,
-        "version": request.version,
+        "version": request.version, "ended_by": request.ended_by, "ended_at": request.ended_at,
     }  # fmt: skip
 
 

@@ -160,6 +160,8 @@ full_service_requests = Table(
     Column("confirmed_at", DateTime(timezone=True)),
     Column("reason", String(500)),
     Column("version", Integer, nullable=False),
+    Column("ended_by", String(64)),  # who declined or cancelled a held withdrawal
+    Column("ended_at", DateTime(timezone=True)),
     UniqueConstraint("master_account_id", "idempotency_key", name="uq_full_service_requests_key"),
     Index("ix_full_service_requests_contact", "master_account_id", "contact_id", "requested_at"),
     Index(

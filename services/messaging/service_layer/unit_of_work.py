@@ -45,6 +45,7 @@ from services.messaging.store.directory import (
 from services.messaging.store.inbox import InboxRepository
 from services.messaging.store.messages import MessageRepository
 from services.messaging.store.notices import NewNotice, Notice, UserNoticeRepository
+from services.messaging.store.report_deliveries import ReportEmailRepository
 from services.messaging.store.templates import TemplateRepository
 from services.runtime.consumers import Delivery
 from services.runtime.db import EventPublisher, UnitOfWork
@@ -346,3 +347,5 @@ class SqlMessagingUnitOfWork(UnitOfWork):
         self.templates: Templates = TemplateRepository(session)
         self.branding: Brandings = BrandingRepository(session)
         self.broker_messages: BrokerMessages = BrokerMessageRepository(session)
+        # A10: the reports emailed to clients (service_layer/report_deliveries.py)
+        self.report_emails = ReportEmailRepository(session)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from services.contacts.domain.contact import AccountValuation, ChangeRecord, Contact
+from services.contacts.domain.contact import AccountValuation, ChangeRecord, Contact, NewChange
 from services.contacts.domain.groups import Group, GroupMembership, GroupSummary
 from services.contacts.domain.households import Candidate, FormInfo, Household, MemberTaken
 from services.contacts.domain.invitations import Invitation, InvitationStatus
@@ -115,6 +115,35 @@ class FakeContacts:
     async def remove(self, contact_ids: Sequence[UUID], *, master_account_id: str) -> None:
         for contact_id in await self.existing_ids(contact_ids, master_account_id=master_account_id):
             del self.rows[contact_id]
+
+    async def for_account_events(
+        self, accounts: Sequence[tuple[str, str]], emails: Sequence[tuple[str, str]]
+    ) -> list[Contact]:
+        keys, addresses = set(accounts), set(emails)
+        found = [
+            c
+            for c in self.rows.values()
+            if (c.master_account_id, c.account_number or "") in keys
+            or (
+                c.account_number is None
+                and (c.master_account_id, (c.email or "").lower()) in addresses
+            )
+        ]
+        return [deepcopy(c) for c in sorted(found, key=lambda c: c.id)]
+
+    async def add_all(self, contacts: Sequence[Contact]) -> None:
+        for contact in contacts:
+            await self.add(contact)
+
+    async def save_all(self, contacts: Sequence[Contact]) -> None:
+        assert len({c.id for c in contacts}) == len(contacts), "each contact saved once"
+        for contact in contacts:
+            await self.save(contact)
+
+    async def record_changes(self, changes: Sequence[NewChange]) -> None:
+        for c in changes:
+            change = ChangeRecord(STORED_AT, c.changed_by, c.action, c.changes)
+            self.changes.setdefault(c.contact_id, []).append(change)
 
     async def set_net_asset_values(self, valuations: Sequence[AccountValuation]) -> None:
         accounts = {(v.master_account_id, v.account_number): v for v in valuations}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from services.contacts.domain.record_listings import (
 )
 from services.contacts.domain.records import CalendarEvent, Document, Note, Task
 from services.runtime.consumers import Delivery
+from services.runtime.db import Publication
 from tests.unit.contacts.fake_book import (
     FakeContacts,
     FakeGroups,
@@ -93,6 +95,10 @@ class FakeContactsUnitOfWork:
         caused_by: Delivery[Any] | None = None,
     ) -> None:
         self.published.append(Published(topic, event, master_account_id))
+
+    async def publish_many(self, publications: Sequence[Publication]) -> None:
+        for p in publications:
+            self.published.append(Published(p.topic, p.event, p.master_account_id))
 
     async def commit(self) -> None:
         self.committed = True

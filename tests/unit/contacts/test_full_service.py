@@ -1,6 +1,7 @@
 """The Full Service program's use cases (C12) against a fake unit of work: enrolment, requests
-for enrolled clients only, withdrawals held for a Funding Authorizer, idempotent submits, and
-the back office's answers."""
+for enrolled clients only, withdrawals held for a Funding Authorizer (confirmed, declined with a
+reason, or cancelled by a user who may submit), idempotent submits, and the back office's
+answers."""
 
 from __future__ import annotations
 
@@ -243,6 +244,86 @@ async def test_an_authorizer_confirms_only_within_their_scope(
         await full_service.confirm_withdrawal(uow, elsewhere, held.id, now=NOW)
     within = user(Right.FUNDING_AUTHORIZER, accounts=("U1000001",))
     assert (await full_service.confirm_withdrawal(uow, within, held.id, now=NOW)).confirmed_by
+
+
+async def test_a_funding_authorizer_declines_a_held_withdrawal_with_a_reason_for_good(
+    uow: FakeFullServiceUnitOfWork,
+) -> None:
+    client = a_client(uow)
+    await enrolled(uow, client)
+    held = await submit(uow, client, caller=ASSISTANT, kind="withdrawal", amount="2500")
+    with pytest.raises(Forbidden):  # Account Information is not enough
+        await full_service.decline_withdrawal(uow, ASSISTANT, held.id, reason="no", now=NOW)
+    with pytest.raises(Invalid) as missing:
+        await full_service.decline_withdrawal(uow, AUTHORIZER, held.id, reason="  ", now=NOW)
+    assert missing.value.problems[0][0] == ("reason",)
+    later = NOW + timedelta(minutes=3)
+    declined = await full_service.decline_withdrawal(
+        uow, AUTHORIZER, held.id, reason="the client called to stop it", now=later
+    )
+    assert (declined.status, declined.reason, declined.ended_by, declined.ended_at,
+            declined.pending) == (RequestStatus.DECLINED, "the client called to stop it", "u-fay",
+                                  later, False)  # fmt: skip
+    assert not commands(uow), "never sent to the back office"
+    change = uow.events_of(ClientRequestChanged)[-1]
+    assert (change.status, change.pending, change.reason, change.ended_by, change.version) == (
+        RequestStatus.DECLINED, False, "the client called to stop it", "u-fay", 2)  # fmt: skip
+    assert not (await full_service.awaiting_confirmation(uow, AUTHORIZER)).items
+    # final: a confirmation, a second decline or a cancellation that comes later is refused,
+    # saying what happened
+    for late in (
+        full_service.confirm_withdrawal(uow, AUTHORIZER, held.id, now=later),
+        full_service.decline_withdrawal(uow, AUTHORIZER, held.id, reason="x", now=later),
+        full_service.cancel_request(uow, ASSISTANT, held.id, reason=None, now=later),
+    ):
+        with pytest.raises(Conflict, match="the request was declined by u-fay"):
+            await late
+    accepted = ClientRequestAccepted(request_id=held.id, account_number="U1000001")
+    await full_service.apply_request_statuses([answer(accepted)], uow)  # never sent: ignored
+    assert uow.client_requests.rows[held.id].status is RequestStatus.DECLINED
+    shown = (await full_service.full_service_of(uow, ASSISTANT, client)).requests[0]
+    assert (shown.status, shown.ended_by, shown.pending) == (RequestStatus.DECLINED, "u-fay", False)
+
+
+async def test_a_user_who_may_submit_cancels_a_held_withdrawal_and_only_a_held_one(
+    uow: FakeFullServiceUnitOfWork,
+) -> None:
+    client = a_client(uow)
+    await enrolled(uow, client)
+    held = await submit(uow, client, caller=ADA, kind="withdrawal", amount="40")
+    cancelled = await full_service.cancel_request(uow, ASSISTANT, held.id, reason=None, now=NOW)
+    assert (cancelled.status, cancelled.reason, cancelled.ended_by, cancelled.pending) == (
+        RequestStatus.CANCELLED, None, "u-sam", False)  # fmt: skip
+    assert uow.events_of(ClientRequestChanged)[-1].status is RequestStatus.CANCELLED
+    with pytest.raises(Conflict, match="the request was cancelled by u-sam"):
+        await full_service.confirm_withdrawal(uow, AUTHORIZER, held.id, now=NOW)
+    assert not commands(uow)
+    # a confirmed withdrawal has left: too late to cancel or decline, and the refusal says so
+    other = await submit(uow, client, kind="withdrawal", amount="50")
+    await full_service.confirm_withdrawal(uow, AUTHORIZER, other.id, now=NOW)
+    with pytest.raises(Conflict, match="confirmed by u-fay and sent to the back office"):
+        await full_service.cancel_request(uow, ASSISTANT, other.id, reason="late", now=NOW)
+    with pytest.raises(Conflict, match="confirmed by u-fay"):
+        await full_service.decline_withdrawal(uow, AUTHORIZER, other.id, reason="x", now=NOW)
+    deposit = await submit(uow, client, kind="deposit", amount="5")  # never held
+    with pytest.raises(Conflict, match="nothing to cancel: the request was sent"):
+        await full_service.cancel_request(uow, ASSISTANT, deposit.id, reason=None, now=NOW)
+
+
+async def test_declines_and_cancellations_reach_only_the_callers_clients(
+    uow: FakeFullServiceUnitOfWork,
+) -> None:
+    client = a_client(uow)
+    await enrolled(uow, client)
+    held = await submit(uow, client, kind="withdrawal", amount="10")
+    elsewhere = user(Right.FUNDING_AUTHORIZER, Right.ACCOUNT_INFORMATION, accounts=("U9999999",))
+    with pytest.raises(NotFound):
+        await full_service.decline_withdrawal(uow, elsewhere, held.id, reason="x", now=NOW)
+    with pytest.raises(NotFound):
+        await full_service.cancel_request(uow, elsewhere, held.id, reason=None, now=NOW)
+    with pytest.raises(NotFound):  # another master's
+        await full_service.cancel_request(uow, EVE, held.id, reason=None, now=NOW)
+    assert uow.client_requests.rows[held.id].status is RequestStatus.AWAITING_CONFIRMATION
 
 
 async def test_a_retried_submit_with_the_same_key_is_one_request(

@@ -1,5 +1,6 @@
 """RMD (A8) against figures published outside this code: the IRS divisors of Publication 590-B
-(Table III, Uniform Lifetime; Table II, Joint Life) and worked RMDs on a $1,000,000 balance."""
+(Table III, Uniform Lifetime; Table II, Joint and Last Survivor, as 26 CFR 1.401(a)(9)-9 prints
+them) and worked RMDs on a $1,000,000 balance."""
 
 from __future__ import annotations
 
@@ -62,17 +63,50 @@ def test_joint_life_needs_the_spouse_to_be_the_sole_beneficiary_and_more_than_te
     assert not_sole.table == ten_years.table == rmd.UNIFORM_LIFETIME.name
 
 
-def test_a_pair_not_shipped_is_refused_rather_than_guessed() -> None:
-    with pytest.raises(Invalid, match="no row for owner age 75 and spouse age 50"):
-        rmd.calculate(
-            inputs(
-                date(1950, 1, 1),
-                "1000",
-                2025,
-                spouse_birth_date=date(1975, 1, 1),
-                spouse_sole_beneficiary=True,
-            )
+@pytest.mark.parametrize(("owner", "spouse", "divisor"), [
+    (72, 61, "28.1"),  # the youngest owner with a spouse 11 years younger
+    (72, 20, "65.1"), (75, 50, "36.7"), (80, 50, "36.5"), (85, 69, "20.3"), (90, 76, "14.7"),
+    (100, 47, "39.0"), (113, 102, "3.2"), (120, 109, "2.0"), (72, 0, "84.7"),
+])  # fmt: skip
+def test_the_whole_joint_life_table_gives_the_regulations_periods(
+    owner: int, spouse: int, divisor: str
+) -> None:
+    """26 CFR 1.401(a)(9)-9(d) (Publication 590-B Table II); 80/50 and 90/76 are cells where
+    published transcriptions differ from the regulation. 72 is a required age in 2022."""
+    year = 2022 if owner == 72 else 2025
+    result = rmd.calculate(inputs(date(year - owner, 3, 1), "1000000", year,
+                                  spouse_birth_date=date(year - spouse, 3, 1), spouse_sole_beneficiary=True))  # fmt: skip
+    assert result.table == rmd.JOINT_LIFE.name and result.divisor == Decimal(divisor)
+    assert result.required_amount == (Decimal(1000000) / Decimal(divisor)).quantize(Decimal("0.01"))
+
+
+def test_the_joint_life_table_covers_every_pair_the_calculator_needs_and_is_consistent() -> None:
+    periods = rmd.JOINT_LIFE.divisors
+    for owner in range(72, 121):
+        row = [periods[f"{owner}:{spouse}"] for spouse in range(0, owner - 10)]
+        assert row == sorted(row, reverse=True), (
+            f"a younger spouse never shortens the period ({owner})"
         )
+        # the Uniform Lifetime table assumes a spouse exactly ten years younger: a younger one
+        # gives a period at least as long
+        assert min(row) >= rmd.UNIFORM_LIFETIME.divisors[str(owner)]
+        if owner > 72:
+            older = [periods[f"{owner}:{spouse}"] for spouse in range(0, owner - 11)]
+            younger = [periods[f"{owner - 1}:{spouse}"] for spouse in range(0, owner - 11)]
+            assert all(o <= y for o, y in zip(older, younger, strict=True)), owner
+    assert rmd.JOINT_LIFE.effective_year == 2022 and "1.401(a)(9)-9(d)" in rmd.JOINT_LIFE.source
+
+
+def test_owners_over_120_read_the_120_and_over_row() -> None:
+    result = rmd.calculate(inputs(date(1899, 6, 1), "1000", 2025, spouse_birth_date=date(1915, 6, 1),
+                                  spouse_sole_beneficiary=True))  # fmt: skip
+    assert (result.owner_age, result.divisor) == (126, Decimal("2.0"))  # 120+ and 110
+
+
+def test_a_spouse_not_yet_born_in_the_year_is_refused_rather_than_guessed() -> None:
+    with pytest.raises(Invalid, match="no entry for owner age 75 and spouse age -1"):
+        rmd.calculate(inputs(date(1950, 1, 1), "1000", 2025, spouse_birth_date=date(2026, 1, 1),
+                             spouse_sole_beneficiary=True))  # fmt: skip
 
 
 def test_required_beginning_age_follows_secure_2() -> None:

@@ -1,0 +1,90 @@
+"""A lifecycle batch and a valuations batch of the same accounts, applied at the same moment on
+PostgreSQL, each lock the contacts in one order (their ids): they wait for each other and never
+deadlock, whatever order their events come in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from contracts.accounts import (
+    AccountClosed,
+    AccountReopened,
+    AccountType,
+    Applicant,
+    ApplicationStage,
+    ApplicationStatusChanged,
+    NetAssetValueReported,
+)
+from contracts.envelope import Envelope, Event
+from services.contacts.service_layer.account_events import (
+    apply_account_events,
+    apply_net_asset_values,
+)
+from services.runtime.consumers import Delivery
+from services.runtime.db import Database
+from tests.integration.conftest import RunningService, a_master
+
+ACCOUNTS = 200
+ROUNDS = 12
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def deliveries(master: str, events: Sequence[Event], at: datetime) -> list[Delivery[Any]]:
+    envelopes = (Envelope.wrap(e, master_account_id=master, occurred_at=at) for e in events)
+    return [Delivery(e.payload, e) for e in envelopes]
+
+
+async def in_transaction(
+    database: Database[Any],
+    apply: Callable[[Sequence[Delivery[Any]], Any], Awaitable[None]],
+    batch: Sequence[Delivery[Any]],
+) -> None:
+    async with database.transaction() as uow:
+        await apply(batch, uow)
+
+
+async def test_lifecycle_and_valuation_batches_of_the_same_accounts_never_deadlock(
+    contacts_service: RunningService,
+) -> None:
+    database: Database[Any] = contacts_service.app.state.context.database
+    master = a_master()
+    accounts = [f"U{n}" for n in range(7_300_000, 7_300_000 + ACCOUNTS)]
+    opened = [
+        ApplicationStatusChanged(
+            account_number=a, stage=ApplicationStage.OPEN, account_type=AccountType.INDIVIDUAL,
+            applicant=Applicant(first_name="Ada", last_name="Lovelace"),
+        )
+        for a in accounts
+    ]  # fmt: skip
+    await in_transaction(database, apply_account_events, deliveries(master, opened, START))
+
+    for round_ in range(ROUNDS):
+        at = START + timedelta(minutes=round_ + 1)
+        change: type[AccountClosed | AccountReopened] = (
+            AccountClosed if round_ % 2 == 0 else AccountReopened
+        )
+        when = {"closed_on" if change is AccountClosed else "reopened_on": date(2026, 3, 2)}
+        lifecycle = [change(account_number=a, **when) for a in reversed(accounts)]
+        values = [
+            NetAssetValueReported(account_number=a, as_of=date(2026, 3, 2),
+                                  net_asset_value=Decimal(round_ * 1000 + i))
+            for i, a in enumerate(accounts)
+        ]  # fmt: skip
+        await asyncio.gather(
+            in_transaction(database, apply_account_events, deliveries(master, lifecycle, at)),
+            in_transaction(database, apply_net_asset_values, deliveries(master, values, at)),
+        )
+
+    async with database.unit_of_work() as uow:
+        found = [await uow.contacts.by_account_number(a, master_account_id=master)
+                 for a in accounts]  # fmt: skip
+    assert all(c is not None for c in found)
+    last = ROUNDS - 1
+    assert {(c.closed, c.version) for c in found if c} == {(last % 2 == 0, 1 + ROUNDS)}
+    assert [c.net_asset_value for c in found if c] == [
+        Decimal(last * 1000 + i) for i in range(ACCOUNTS)
+    ]
