@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 NPM ?= /usr/bin/npm
 
-.PHONY: up reset test install lint format bench bench-all asyncapi clean
+.PHONY: up reset test install lint format bench bench-all faults soak asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ bench: $(STAMP)
 ## Every benchmark and its lean reference, then one table of figures, targets and ratios (bench/README.md).
 bench-all: $(STAMP)
 	$(BIN)/python -m bench.all $(BENCH_ARGS)
+
+## The fault campaign: SIGKILLs, a PostgreSQL and a broker restart, then every effect counted (bench/README.md).
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
+
+## Ten minutes of a mixed portal workload with the simulator running: errors and memory per process.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 asyncapi: $(STAMP)
 	$(BIN)/python -m contracts.asyncapi > docs/asyncapi.json

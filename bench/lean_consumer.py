@@ -48,8 +48,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import BaseModel, ConfigDict
 
-from bench.local import infrastructure
-from bench.pipeline import RAW_PARTITIONS, START, Message, handled_event_ids, raw_produce
+from bench.local import RAW_PARTITIONS, START, Message, infrastructure, raw_produce
 from contracts import topics
 from contracts.accounts import (
     AccountClosed,
@@ -319,7 +318,7 @@ async def measure(args: argparse.Namespace) -> Figures:
     masters = [m.master_account_id for m in DEMO_MASTERS]
     say(f"Generating {args.events:,} events…")
     events = BackOffice(masters, args.clients, seed=args.seed, start=args.start).take(args.events)
-    handled = sum(len(ids) for ids in handled_event_ids(events).values())
+    handled = sum(e.topic.name in CONSUMED and e.envelope.type.encode() in HANDLED for e in events)
     with infrastructure("lean-consumer") as infra:
         figures = Figures(
             events=len(events), seed=args.seed, handled=handled, batch=args.batch,

@@ -27,15 +27,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Any
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.cpu import postgres_backends, process_cpu
+from bench.local import RAW_PARTITIONS, START, Message, raw_produce
 from contracts import topics
 from contracts.services import SERVICE_NAMES
 from deploy.demo import DEMO_MASTERS
@@ -45,12 +45,8 @@ from services.analytics.app import DEFINITION as ANALYTICS
 from services.contacts.app import DEFINITION as CONTACTS
 from services.runtime.settings import async_database_url
 
-START = date(2026, 1, 5)  # the book's fixed "today": a seed gives the same events on any day
-RAW_PARTITIONS = 3
-CHUNK = 2000  # sends in flight before awaiting their deliveries (as send_all does)
 POLL_SECONDS = 0.5
 REPORT_SECONDS = 5.0
-Message = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 
 
 @dataclass
@@ -136,30 +132,6 @@ async def raw_rates(bootstrap: str, messages: Sequence[Message], figures: Figure
         with contextlib.suppress(Exception):
             await admin.delete_topics([topic])
         await admin.close()
-
-
-async def raw_produce(bootstrap: str, topic: str, messages: Sequence[Message]) -> float:
-    kafka = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=False,  # the embedded broker has no InitProducerId
-        linger_ms=5,
-        max_batch_size=256 * 1024,  # as the simulator's producer
-    )
-    await kafka.start()
-    try:
-        began = time.perf_counter()
-        pending: list[asyncio.Future[Any]] = []
-        for key, value, headers in messages:
-            pending.append(await kafka.send(topic, value=value, key=key, headers=headers))
-            if len(pending) >= CHUNK:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-        await kafka.flush()
-        return time.perf_counter() - began
-    finally:
-        await kafka.stop()
 
 
 async def raw_consume(bootstrap: str, topic: str, count: int) -> float:

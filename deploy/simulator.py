@@ -78,6 +78,7 @@ from contracts.topics import Topic
 from deploy.demo import DEMO_MASTERS
 from deploy.simulator_benchmarks import benchmark_envelopes
 from deploy.simulator_margin import MarginDesk, Security
+from deploy.simulator_masters import master_value_envelopes
 from deploy.simulator_requests import answer_requests
 from deploy.simulator_state import Record, SimulatorState
 from services.runtime.cluster import cluster_id
@@ -1074,6 +1075,9 @@ class BackOffice:
         if _is_business_day(day):  # A10: the masters' benchmark (deploy/simulator_benchmarks.py)
             listed = {s.symbol: s.price for s in SECURITIES}
             out += [SimulatedEvent(topics.BENCHMARKS, e) for e in benchmark_envelopes(
+                self._masters, day, self._market.prices, listed, seed=self._seed)]  # fmt: skip
+            # A1: the masters' own accounts, sub-accounts excluded (deploy/simulator_masters.py)
+            out += [SimulatedEvent(topics.ACCOUNT_VALUATIONS, e) for e in master_value_envelopes(
                 self._masters, day, self._market.prices, listed, seed=self._seed)]  # fmt: skip
         for account in self._all_accounts():
             is_open = account.stage is ApplicationStage.OPEN and account.funded

@@ -85,8 +85,9 @@ class TimelineCategory(StrEnum):
     STAGING = "staging"  # held broker messages and the decisions on them
     ACCOUNT = "account"  # application stages, opened, closed, reopened
     TRANSACTION = "transaction"  # funding, transfers, trades, dividends, interest
-    DEVICE = "device"  # security devices
-    LINK = "link"  # account linkage
+    DEVICE = "device"  # security devices, temporary codes and code cards
+    LINK = "link"  # account linkage: requests, links executed, usernames deactivated
+    FULL_SERVICE = "full_service"  # the Full Service program: enrolment and requests (C12)
 
 
 class TimelineEntry(BaseModel):
@@ -100,7 +101,7 @@ class TimelineEntry(BaseModel):
 class TimelineQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: list[TimelineCategory] = Field(default_factory=list, max_length=13)
+    category: list[TimelineCategory] = Field(default_factory=list, max_length=len(TimelineCategory))
     text: SearchText | None = None
     date_from: Day | None = None
     date_to: Day | None = None

@@ -39,6 +39,11 @@ class StatementQuery(Period):
     sections: list[SectionName] = Field(
         default_factory=lambda: list(SECTIONS), max_length=5, description="none: every section"
     )
+    consolidated: bool = Field(
+        default=False,
+        description="the consolidated statement of the account's link group (L3): every linked "
+        "account summed; 404 when the account is not linked or a linked account is out of reach",
+    )
 
 
 class SummaryOut(BaseModel):
@@ -68,6 +73,7 @@ class StatementTransactionOut(BaseModel):
     status: str
     symbol: str | None = None
     quantity: Decimal | None = None
+    account_number: str | None = Field(default=None, description="a consolidated statement's")
 
 
 class PositionOut(BaseModel):
@@ -107,6 +113,17 @@ class StatementOut(BaseModel):
     fees_total: Decimal
     returns: ReturnsOut
     rounding: str
+    accounts: list[str] = Field(
+        default_factory=list, description="a consolidated statement: the linked accounts it sums"
+    )
+
+
+class ConsolidationOut(BaseModel):
+    """Whether the account's consolidated statement can be asked for: the accounts of its link
+    group (L3) when it is linked and every one of them is within the caller's reach, else none."""
+
+    account_number: str
+    accounts: list[str]
 
 
 class PeriodReturnOut(BaseModel):

@@ -243,10 +243,11 @@ class UserChanges:
         except Exception as error:
             # a notice may be missing: keep nothing until the connection is back
             log.warning("user change notices not confirmed", error=type(error).__name__)
-            self._awaited.pop(token, None)
             if connection is self._connection:
                 self._lost.set()
                 self.cache.stop_receiving()
+        finally:
+            self._awaited.pop(token, None)
 
 
 class NoticedUnitOfWork(UnitOfWork):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from contracts.api.reports import (
+    ConsolidationOut,
     DeliveryIn,
     DeliveryList,
     DeliveryOut,
@@ -40,6 +41,14 @@ async def statement(
 ) -> StatementOut:
     return StatementOut.model_validate(await clients.analytics.json(
         "GET", f"{_account(account_number)}/statement", user, params=_params(query)))  # fmt: skip
+
+
+async def consolidation(
+    clients: ServiceClients, user: User, account_number: str
+) -> ConsolidationOut:
+    """The accounts of the account's link group when its consolidated statement may be asked."""
+    return ConsolidationOut.model_validate(await clients.analytics.json(
+        "GET", f"{_account(account_number)}/consolidation", user))  # fmt: skip
 
 
 async def statement_file(

@@ -56,7 +56,8 @@ def _values(params: Any) -> dict[str, Any]:
     sections = [raw] if isinstance(raw, str) else list(raw)
     return {"period_start": params.get("period_start") or None,
             "period_end": params.get("period_end") or None,
-            "sections": [s for s in sections if s] or list(SECTIONS)}  # fmt: skip
+            "sections": [s for s in sections if s] or list(SECTIONS),
+            "consolidated": params.get("consolidated") in ("1", "true", "on")}  # fmt: skip
 
 
 async def _client(clients: ServiceClients, user: User, contact_id: UUID) -> ContactDetail:
@@ -80,8 +81,11 @@ async def _reports_tab(
     account = str(contact.account_number)
     start, end = last_month(clock.today())
     values = _values(request.query_params) if request.query_params.get("period_start") else {
-        "period_start": start.isoformat(), "period_end": end.isoformat(), "sections": list(SECTIONS)}  # fmt: skip
-    statement, problem = None, dict(errors or {})
+        "period_start": start.isoformat(), "period_end": end.isoformat(), "sections": list(SECTIONS),
+        "consolidated": False}  # fmt: skip
+    statement, problem, linked = None, dict(errors or {}), []
+    if user.access.has(Right.ACTIVITY_STATEMENT):
+        linked = (await reports.consolidation(clients, user, account)).accounts
     if user.access.has(Right.ACTIVITY_STATEMENT) and request.query_params.get("show"):
         try:
             statement = await reports.statement(clients, user, account,
@@ -91,7 +95,7 @@ async def _reports_tab(
             failed = failed or "statement"
     return render(request, "contact_reports.html", user=user, active="contacts", contact=contact,
                   tab="reports", clock=clock, values=values, statement=statement, errors=problem,
-                  failed=failed, sections=SECTION_LABELS,
+                  failed=failed, sections=SECTION_LABELS, linked=linked,
                   deliveries=(await reports.deliveries(clients, user, account)).items,
                   schedules=(await reports.schedules(clients, user, account)).items,
                   status_code=status_code)  # fmt: skip

@@ -25,7 +25,15 @@ from contracts.crm import (
     NoteChanged,
     TaskChanged,
 )
-from contracts.linkage import AccountsLinked
+from contracts.full_service import ClientRequestChanged, FullServiceEnrolmentChanged
+from contracts.linkage import (
+    AccessCodeChanged,
+    AccountsLinked,
+    DeviceChanged,
+    LinkRequestChanged,
+    UsernameDeactivated,
+)
+from contracts.users import MasterChanged
 from services.analytics.service_layer import ingest, segments
 from services.analytics.service_layer import reports as client_reports
 from services.analytics.service_layer.account_links import apply_accounts_linked
@@ -140,5 +148,23 @@ REPORT_OUTCOME_HANDLERS: HandlerTable = {
 # ---- L3: links executed by the linkage service (linked accounts share fee minimums)
 
 LINKAGE_HANDLERS: HandlerTable = {
-    AccountsLinked: apply_accounts_linked,
+    AccountsLinked: together(apply_accounts_linked, ingest.apply_link_timeline),
+    LinkRequestChanged: ingest.apply_link_timeline,  # X6
+    UsernameDeactivated: ingest.apply_link_timeline,  # X6
+}
+
+# ---- X6, A1: devices, the Full Service program, and the masters' time zones
+
+LINKED_DEVICE_HANDLERS: HandlerTable = {
+    DeviceChanged: ingest.apply_device_timeline,
+    AccessCodeChanged: ingest.apply_device_timeline,
+}
+
+FULL_SERVICE_HANDLERS: HandlerTable = {
+    FullServiceEnrolmentChanged: ingest.apply_full_service,
+    ClientRequestChanged: ingest.apply_full_service,
+}
+
+MASTER_HANDLERS: HandlerTable = {
+    MasterChanged: ingest.apply_master_zones,  # the dashboard's days are the master's
 }

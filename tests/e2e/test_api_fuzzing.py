@@ -28,6 +28,7 @@ LEFT_OUT = ("/api/v1/auth/logout",)
 may be called freely: it creates, changes and deletes only its own records)."""
 
 
+@pytest.mark.timeout(960)  # the run itself is bounded at 900 s below
 def test_no_input_gets_a_server_error(stack: Stack, tmp_path: Path) -> None:
     client = login(stack, new_user(stack))
     command = [
@@ -41,5 +42,5 @@ def test_no_input_gets_a_server_error(stack: Stack, tmp_path: Path) -> None:
         "--generation-database", "none",
         "--no-color",
     ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-30_000:] + run.stderr[-5_000:]

@@ -116,3 +116,48 @@ def test_the_dashboard_and_history_for_the_primary_and_a_scoped_user(stack: Stac
             assert shown[action["action_id"]]["elections"][action["accounts"][0]] == "decline"
     finally:
         api.close()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_full_service_requests_and_the_masters_own_value_reach_the_dashboard(stack: Stack) -> None:
+    """The simulator values the master's own account: Master Account Balance shows it. A
+    deposit requested for an enrolled client is one Pending Items entry, as it is now (the
+    simulated back office accepts then processes it), and its changes are on the client's
+    timeline under Full Service."""
+    api = login(stack, demo_user())
+    try:
+        balance = _eventually(
+            lambda: _ok(api.get("/api/v1/dashboard/master-balance"))["net_asset_value"]
+        )
+        assert balance and float(balance) > 0, "the master's own account has a value"
+        clients = _eventually(lambda: [c for c in _ok(api.get(
+            "/api/v1/contacts", params={"kind": "client", "page_size": 50}))["items"]
+            if c["account_number"] and c["status"] == "open" and not c["closed"]])  # fmt: skip
+        client = clients[-1]
+        base = f"/api/v1/contacts/{client['id']}/full-service"
+        if _ok(api.get(base))["enrolment"] is None:
+            _ok(api.post(f"{base}/form", files={"file": ("slpoa.pdf", PDF, "application/pdf")}),
+                201)  # fmt: skip
+            _ok(api.post(f"{base}/decision", json={"accept": True}))
+        deposit = {"instruction": {"kind": "deposit", "amount": "250.00"}}
+        made = _ok(api.post(f"{base}/requests", json=deposit,
+                            headers={"Idempotency-Key": str(uuid.uuid4())}), 201)  # fmt: skip
+
+        def settled() -> list[dict[str, Any]]:
+            items = _ok(api.get("/api/v1/dashboard/pending-items", params={
+                "item_type": "funding", "account": client["account_number"]}))["items"]  # fmt: skip
+            mine = [i for i in items if i["description"].startswith("Full Service: Deposit")]
+            return mine if mine and mine[0]["status"] == "processed" else []
+
+        mine = _eventually(settled)
+        assert len(mine) >= 1 and mine[0]["status"] == "processed", "the request, as it is now"
+        timeline = _ok(api.get(f"/api/v1/contacts/{client['id']}/timeline",
+                               params={"category": "full_service"}))  # fmt: skip
+        summaries = [e["summary"] for e in timeline["items"]]
+        assert any("processed" in s for s in summaries), summaries
+        assert {e["category"] for e in timeline["items"]} == {"full_service"}
+        assert made["id"]
+    finally:
+        api.close()

@@ -2,7 +2,8 @@
 reconcile with the transactions it lists; another master's account, one out of the caller's
 scope and a caller without the right are refused; a monthly schedule delivers its period once
 although its job runs again and the service restarts, and the communication center emails the
-PDF to the email of record and reports back; a group's statements are built in the background."""
+PDF to the email of record and reports back; a group's statements are built in the background;
+linked accounts have a consolidated statement only for a caller who may see all of them."""
 
 from __future__ import annotations
 
@@ -115,6 +116,48 @@ async def test_a_statement_reconciles_and_stays_within_reach(
     await analyst.ok("GET", f"/reports/accounts/{account}/performance", params=STATEMENT)
     await book.refused(422, "GET", f"/reports/accounts/{account}/statement",
                        params={"period_start": "2026-03-31", "period_end": "2026-03-01"})  # fmt: skip
+
+
+async def test_a_consolidated_statement_sums_the_linked_accounts_within_reach(
+    analytics_service: RunningService,
+) -> None:
+    master = a_master()
+    first, second = f"R{master[1:8]}", f"S{master[1:8]}"
+    for account in (first, second):
+        await seed_account(analytics_service, master, account)
+    database: Database[SqlAnalyticsUnitOfWork] = analytics_service.app.state.context.database
+    async with database.transaction() as uow:  # the linkage service's Friday batch linked them
+        request, at = uuid.uuid4(), datetime(2026, 4, 3, 18, tzinfo=UTC)
+        await uow.account_links.add([
+            {"request_id": request, "account_number": a, "master_account_id": master,
+             "surviving_account": first, "executed_at": at} for a in (first, second)])  # fmt: skip
+    book = Book(analytics_service, master)
+    path = f"/reports/accounts/{second}"
+    assert (await book.ok("GET", f"{path}/consolidation"))["accounts"] == [first, second]
+    one = await book.ok("GET", f"{path}/statement", params=STATEMENT)
+    group = await book.ok("GET", f"{path}/statement", params={**STATEMENT, "consolidated": "true"})
+    assert group["accounts"] == [first, second] and one["accounts"] == []
+    for name in ("opening_nav", "net_flows", "closing_nav", "change_in_value"):
+        assert D(group["summary"][name]) == 2 * D(one["summary"][name]), name
+    assert len(group["transactions"]) == 10
+    assert {t["account_number"] for t in group["transactions"]} == {first, second}
+    assert D(group["summary"]["net_flows"]) == sum(D(t["flow"]) for t in group["transactions"])
+    assert group["returns"]["twr"] == one["returns"]["twr"]  # two equal accounts: the same TWR
+    csv_file = await book.call("GET", f"{path}/statement.csv",
+                               params={**STATEMENT, "consolidated": "true"})  # fmt: skip
+    assert csv_file.status_code == 200 and b"Linked accounts" in csv_file.content
+    assert "consolidated-statement" in csv_file.headers["content-disposition"]
+
+    scoped = Book(analytics_service, master)  # sees the second account only
+    scoped.headers = analytics_service.as_master(master, "u-scoped", Access(
+        rights=frozenset({Right.ACTIVITY_STATEMENT}), scope=ClientScope(all_clients=False, account_numbers=frozenset({second}))))  # fmt: skip
+    await scoped.ok("GET", f"{path}/statement", params=STATEMENT)
+    assert (await scoped.ok("GET", f"{path}/consolidation"))["accounts"] == []
+    await scoped.refused(404, "GET", f"{path}/statement.pdf", params={**STATEMENT, "consolidated": "true"})  # fmt: skip
+    alone = f"Q{master[1:8]}"
+    await seed_account(analytics_service, master, alone)
+    await book.refused(404, "GET", f"/reports/accounts/{alone}/statement",
+                       params={**STATEMENT, "consolidated": "true"})  # fmt: skip
 
 
 async def count_deliveries(database: Database[Any], schedule_id: str) -> int:

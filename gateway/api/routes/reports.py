@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from contracts.access import AccountNumber, Right
 from contracts.api.reports import (
+    ConsolidationOut,
     DeliveryIn,
     DeliveryList,
     DeliveryOut,
@@ -49,8 +50,19 @@ async def statement(
     clients: ClientsDep,
 ) -> StatementOut:  # fmt: skip
     """The activity statement: net asset value (opening, flows, income, change, closing),
-    open positions, transactions with totals, fees and returns, for the sections asked."""
+    open positions, transactions with totals, fees and returns, for the sections asked; with
+    ``consolidated=true`` that of the account's whole link group (404 when it is not linked or
+    a linked account is outside the caller's client scope)."""
     return await reports.statement(clients, user, account, query)
+
+
+@router.get("/accounts/{account}/consolidation", dependencies=STATEMENTS)
+async def consolidation(
+    account: AccountNumber, user: CurrentUser, clients: ClientsDep
+) -> ConsolidationOut:
+    """The accounts a consolidated statement of this account would sum: its link group's, when
+    every one is within the caller's client scope; none otherwise."""
+    return await reports.consolidation(clients, user, account)
 
 
 @router.get(

@@ -57,7 +57,7 @@ async def recent_activity(
 async def aum(caller: CallerDep, database: DatabaseDep, clock: ClockDep) -> AumSeries:
     async with database.unit_of_work() as uow:
         return await dashboard.aum_series(
-            uow, caller.master_account_id, caller.access, today=clock.now().date()
+            uow, caller.master_account_id, caller.access, now=clock.now()
         )
 
 
@@ -73,7 +73,7 @@ async def corporate_actions(
 ) -> CorporateActionList:
     async with database.unit_of_work() as uow:
         return await dashboard.corporate_actions(
-            uow, caller.master_account_id, caller.access, today=clock.now().date()
+            uow, caller.master_account_id, caller.access, now=clock.now()
         )
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from contracts.access import AccountNumber, Right
 from contracts.api.reports import (
+    ConsolidationOut,
     DeliveryIn,
     DeliveryList,
     DeliveryOut,
@@ -44,13 +45,26 @@ def _file(content: bytes, media_type: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
+def _statement_name(account: str, query: StatementQuery, suffix: str) -> str:
+    what = "consolidated-statement" if query.consolidated else "statement"
+    return f"{what}-{account}-{query.period_start}-{query.period_end}.{suffix}"
+
+
+@router.get("/accounts/{account}/consolidation")
+async def consolidation(
+    account: Account, caller: CallerDep, database: DatabaseDep
+) -> ConsolidationOut:
+    async with database.unit_of_work() as uow:
+        return await reports.consolidation(uow, caller.master_account_id, account, access=caller.access)  # fmt: skip
+
+
 @router.get("/accounts/{account}/statement")
 async def statement(
     account: Account, query: Annotated[StatementQuery, Query()], caller: CallerDep,
     database: DatabaseDep,
 ) -> StatementOut:  # fmt: skip
     async with database.unit_of_work() as uow:
-        return await reports.build_statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
+        return await reports.statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
 
 
 @router.get("/accounts/{account}/statement.pdf")
@@ -59,9 +73,9 @@ async def statement_pdf(
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     async with database.unit_of_work() as uow:
-        view = await reports.build_statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
+        view = await reports.statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
     return _file(documents.statement_pdf(view, caller.master_account_id), "application/pdf",
-                 f"statement-{account}-{query.period_start}-{query.period_end}.pdf")  # fmt: skip
+                 _statement_name(account, query, "pdf"))  # fmt: skip
 
 
 @router.get("/accounts/{account}/statement.csv")
@@ -70,9 +84,9 @@ async def statement_csv(
     database: DatabaseDep,
 ) -> Response:  # fmt: skip
     async with database.unit_of_work() as uow:
-        view = await reports.build_statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
+        view = await reports.statement(uow, caller.master_account_id, account, query, access=caller.access)  # fmt: skip
     return _file(documents.statement_csv(view), "text/csv; charset=utf-8",
-                 f"statement-{account}-{query.period_start}-{query.period_end}.csv")  # fmt: skip
+                 _statement_name(account, query, "csv"))  # fmt: skip
 
 
 @router.get("/accounts/{account}/performance")

@@ -23,12 +23,22 @@ flow's day. Solver: bisection on ``R`` in (-1, 10**6] in ``Decimal`` (28 digits)
 where the two sides change sign, until the bracket is narrower than 1e-12 (it always converges
 where a root is bracketed; none: no MWR). Periods of a year or more also show both returns
 annualised, ``(1 + r) ** (365 / T) - 1``.
+
+Consolidated statement (linked accounts, L3): the statements of every account of the link group
+for the same period, combined. Its net asset value section is the sum of the accounts' own
+(opening, flows, income, change and closing, each to the cent, so it reconciles as each does);
+the transactions of all the accounts are listed with their account number and totalled by kind;
+positions are merged by symbol (quantities and market values summed, as of the latest report);
+fees are listed together. Its returns are not an average of the accounts' returns: TWR and MWR
+are computed as above on the group's summed daily values and summed external flows
+(``combine_days``: on a day any account reports a value, the group's value is the sum of each
+account's value that day or, for an account not reporting, its last value plus its flows since).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
@@ -103,6 +113,7 @@ class Transaction:
     status: str
     symbol: str | None = None
     quantity: Decimal | None = None
+    account_number: str | None = None  # named in a consolidated statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +174,7 @@ class Statement:
     fees: tuple[Fee, ...] = ()
     fees_total: Decimal = ZERO
     returns: Returns = field(default_factory=lambda: Returns(None, None))
+    accounts: tuple[str, ...] = ()  # a consolidated statement: the linked accounts it combines
 
 
 # ---- returns ------------------------------------------------------------------------------
@@ -322,4 +334,88 @@ def build_statement(
         positions=tuple(sorted(holdings, key=lambda h: h.symbol)), positions_as_of=holdings_as_of,
         fees=tuple(fees), fees_total=sum((f.amount - f.reimbursed for f in fees), ZERO),
         returns=period_returns(base[1] if base else None, days, start, end),
+    )  # fmt: skip
+
+
+# ---- consolidated statements (linked accounts) ------------------------------------------------
+
+Series = tuple[tuple[date, Decimal] | None, Sequence[Day]]
+"""An account's last value reported before the period, and its days after it (as ``days``)."""
+
+
+def combine_days(series: Sequence[Series]) -> tuple[tuple[date, Decimal] | None, list[Day]]:
+    """The group's base and days from each account's (see the module's docstring): the base is
+    the sum of the accounts' bases (dated at the latest), each day's flow the sum of the flows,
+    and its value, on a day any account reports one, the sum of every account's current value
+    (its value that day, or its last one plus its flows since)."""
+    bases = [base for base, _ in series if base is not None]
+    base = (max(b[0] for b in bases), sum((b[1] for b in bases), ZERO)) if bases else None
+    current = [b[1] if b is not None else ZERO for b, _ in series]
+    by_day: dict[date, list[tuple[int, Day]]] = {}
+    for index, (_, days) in enumerate(series):
+        for row in days:
+            by_day.setdefault(row.day, []).append((index, row))
+    out: list[Day] = []
+    for day in sorted(by_day):
+        reported = False
+        for index, row in by_day[day]:
+            if row.nav is None:
+                current[index] += row.flow
+            else:
+                current[index], reported = row.nav, True
+        flow = sum((row.flow for _, row in by_day[day]), ZERO)
+        out.append(Day(day, sum(current, ZERO) if reported else None, flow))
+    return base, out
+
+
+def _latest(dates: Sequence[date | None]) -> date | None:
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
+def consolidate(
+    account_number: str, statements: Sequence[Statement], series: Sequence[Series]
+) -> Statement:
+    """The consolidated statement of a link group, from each account's statement of the same
+    period and sections (``statements``) and each account's values (``series``, same order)."""
+    if not statements:
+        raise Invalid("a consolidated statement needs at least one account", field="account")
+    first = statements[0]
+    summaries = [s.summary for s in statements]
+
+    def total(name: str) -> Decimal:
+        return sum((getattr(s, name) for s in summaries), ZERO)
+
+    summary = Summary(
+        opening_nav=total("opening_nav"), opening_as_of=_latest([s.opening_as_of for s in summaries]),
+        net_flows=total("net_flows"), dividends=total("dividends"), interest=total("interest"),
+        change_in_value=total("change_in_value"), closing_nav=total("closing_nav"),
+        closing_as_of=_latest([s.closing_as_of for s in summaries]),
+    )  # fmt: skip
+    kinds: dict[str, KindTotal] = {}
+    for s in statements:
+        for t in s.totals:
+            now = kinds.get(t.kind, KindTotal(t.kind, 0, ZERO))
+            kinds[t.kind] = KindTotal(t.kind, now.count + t.count, now.amount + t.amount)
+    held: dict[str, Holding] = {}
+    for s in statements:
+        for h in s.positions:
+            now_held = held.get(h.symbol, Holding(h.symbol, ZERO, ZERO))
+            held[h.symbol] = Holding(h.symbol, now_held.quantity + h.quantity,
+                                     now_held.market_value + h.market_value)  # fmt: skip
+    listed = sorted(
+        (replace(t, account_number=s.account_number) for s in statements for t in s.transactions),
+        key=lambda t: (t.booked_on, t.account_number or "", t.transaction_id),
+    )
+    fees = sorted((f for s in statements for f in s.fees), key=lambda f: (f.period_start, f.number))
+    base, days = combine_days(series)
+    return Statement(
+        account_number=account_number, period_start=first.period_start,
+        period_end=first.period_end, sections=first.sections, summary=summary,
+        totals=tuple(kinds[k] for k in sorted(kinds)), transactions=tuple(listed),
+        positions=tuple(held[k] for k in sorted(held)),
+        positions_as_of=_latest([s.positions_as_of for s in statements]), fees=tuple(fees),
+        fees_total=sum((s.fees_total for s in statements), ZERO),
+        returns=period_returns(base[1] if base else None, days, first.period_start, first.period_end),
+        accounts=tuple(sorted(s.account_number for s in statements)),
     )  # fmt: skip

@@ -21,6 +21,7 @@ from contracts.accounts import (
     ApplicationStatusChanged,
     SecurityDeviceShipped,
 )
+from contracts.api.analytics_dashboard import ItemType
 from contracts.contacts import (
     ContactChanged,
     ContactClosed,
@@ -34,6 +35,23 @@ from contracts.crm import (
     InvitationSent,
     NoteChanged,
     TaskChanged,
+)
+from contracts.full_service import (
+    ClientRequestChanged,
+    EnrolmentStatus,
+    FullServiceEnrolmentChanged,
+    RequestKind,
+    RequestStatus,
+)
+from contracts.linkage import (
+    AccessCodeChanged,
+    AccessCodeKind,
+    AccountsLinked,
+    ChargeStatus,
+    DeviceChanged,
+    LinkRequestChanged,
+    LinkStatus,
+    UsernameDeactivated,
 )
 from services.analytics.domain.ledger import LedgerRow, describe, item_type_of
 
@@ -58,6 +76,19 @@ class TimelineRow:
 
 def entry_id(event_id: UUID, part: str = "") -> UUID:
     return uuid5(_NAMESPACE, f"{event_id}/{part}")
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _accounts(accounts: list[str], shown: int = 6) -> str:
+    more = len(accounts) - shown
+    return ", ".join(accounts[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _utc(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -250,3 +281,138 @@ def broker_message_rows(
         _row(envelope, category, summary, account_number=account, part=account)
         for account in accounts
     ]
+
+
+# ---- account linkage and security devices (linkage.links, linkage.devices)
+
+
+def link_rows(event: Any, envelope: Any) -> list[TimelineRow]:
+    """A link request's steps, the link executed and the usernames it deactivated: a row per
+    account concerned."""
+    match event:
+        case LinkRequestChanged():
+            accounts = list(dict.fromkeys(event.accounts))
+            summary = f"Account link request {event.status.value}: {_words(event.step)}"
+            if accounts:
+                summary += f" ({_accounts(accounts)})"
+            if event.status is LinkStatus.CONFIRMED and event.execute_after is not None:
+                summary += f"; linked by the batch of {_utc(event.execute_after)}"
+        case AccountsLinked():
+            accounts = list(dict.fromkeys(event.linked_accounts))
+            shared = [what for what, on in (("fee minimums", event.shares_fee_minimums),
+                                            ("consolidated reporting",
+                                             event.consolidated_reporting)) if on]  # fmt: skip
+            summary = (f"Accounts linked under username {event.surviving_username}: "
+                       f"{_accounts(accounts)}")  # fmt: skip
+            if shared:
+                summary += f" (sharing {' and '.join(shared)})"
+        case UsernameDeactivated():
+            accounts = [event.account_number]
+            summary = (f"Username {event.username} deactivated: the account is linked under "
+                       f"{event.surviving_username}")  # fmt: skip
+        case _:
+            return []
+    return [
+        _row(envelope, "link", summary, account_number=account, part=account)
+        for account in accounts
+    ]
+
+
+def device_rows(event: Any, envelope: Any) -> list[TimelineRow]:
+    """Security devices (each change of one) and access codes (never the code itself)."""
+    match event:
+        case DeviceChanged():
+            device = _words(event.device_kind)
+            if event.serial_number:
+                device += f" {event.serial_number}"
+            summary = f"Security device {device}: {_words(event.action)} ({event.status.value})"
+            if event.return_required:
+                summary += "; to be returned"
+            if event.charge_usd is not None and event.charge_status is not ChargeStatus.NONE:
+                summary += f"; charge {event.charge_usd} USD {_words(event.charge_status.value)}"
+            status = event.status.value
+        case AccessCodeChanged():
+            kind = ("Temporary code" if event.kind is AccessCodeKind.TEMPORARY_CODE
+                    else "Online security code card")  # fmt: skip
+            summary = f"{kind} {event.status}"
+            limits = [f"{what} until {_utc(until)}" for what, until in (
+                ("full access", event.full_access_until),
+                ("restricted access", event.restricted_access_until)) if until]  # fmt: skip
+            if limits:
+                summary += ": " + ", ".join(limits)
+            status = event.status
+        case _:
+            return []
+    return [_row(envelope, "device", summary, account_number=event.account_number, status=status)]
+
+
+# ---- the Full Service program (contacts.full-service)
+
+ENROLMENT_SUMMARIES = {
+    EnrolmentStatus.PENDING: "signed Supplemental Limited Power of Attorney recorded, awaiting "
+    "acceptance",
+    EnrolmentStatus.ENROLLED: "enrolled",
+    EnrolmentStatus.REFUSED: "enrolment refused",
+    EnrolmentStatus.REVOKED: "enrolment revoked",
+}
+REQUEST_STATUSES = {
+    RequestStatus.AWAITING_CONFIRMATION: "awaiting a Funding Authorizer's confirmation",
+    RequestStatus.SENT: "sent to the back office",
+    RequestStatus.ACCEPTED: "accepted by the back office",
+    RequestStatus.PROCESSED: "processed",
+    RequestStatus.REJECTED: "rejected",
+}
+REQUEST_ITEM_TYPES = {
+    RequestKind.DEPOSIT: ItemType.FUNDING,
+    RequestKind.WITHDRAWAL: ItemType.FUNDING,
+    RequestKind.INTERNAL_TRANSFER: ItemType.FUNDING,
+    RequestKind.POSITION_TRANSFER_IN: ItemType.TRANSFER,
+    RequestKind.POSITION_TRANSFER_OUT: ItemType.TRANSFER,
+}
+"""Pending Items' type of each kind of request; information changes are on the timeline only."""
+
+
+def full_service_rows(event: Any, envelope: Any) -> list[TimelineRow]:
+    """Every change of a client's enrolment or of one of its requests."""
+    match event:
+        case FullServiceEnrolmentChanged():
+            summary = f"Full Service: {ENROLMENT_SUMMARIES[event.status]}"
+        case ClientRequestChanged():
+            summary = f"Full Service request: {event.summary}: {REQUEST_STATUSES[event.status]}"
+        case _:
+            return []
+    if event.reason:
+        summary += f" ({_short(event.reason, 120)})"
+    return [
+        _row(envelope, "full_service", summary, contact_id=event.contact_id,
+             account_number=event.account_number, status=event.status.value)
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RequestState:
+    """A Full Service funding or transfer request as Pending Items shows it: once, as it is
+    now (the highest version kept)."""
+
+    request_id: UUID
+    master_account_id: str
+    account_number: str
+    item_type: str
+    summary: str
+    status: str
+    pending: bool
+    version: int
+    changed_at: datetime
+
+
+def request_state(event: ClientRequestChanged, envelope: Any) -> RequestState | None:
+    """The request's state for Pending Items; None for an information change."""
+    item_type = REQUEST_ITEM_TYPES.get(event.kind)
+    if item_type is None:
+        return None
+    return RequestState(
+        request_id=event.request_id, master_account_id=envelope.master_account_id,
+        account_number=event.account_number, item_type=item_type.value,
+        summary=_short(f"Full Service: {event.summary}", SUMMARY_MAX), status=event.status.value,
+        pending=event.pending, version=event.version, changed_at=envelope.occurred_at,
+    )  # fmt: skip

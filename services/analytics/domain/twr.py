@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -62,7 +62,7 @@ def relink(base: AccountDay | None, days: Sequence[AccountDay]) -> list[AccountD
             continue
         cum += log_growth(previous_nav, pending, row.nav)
         if row.cum_log is None or not math.isclose(row.cum_log, cum, rel_tol=0, abs_tol=1e-12):
-            changed.append(replace(row, cum_log=cum))
+            changed.append(AccountDay(row.day, row.nav, row.flow, cum))
         previous_nav, pending = row.nav, Decimal(0)
     return changed
 
@@ -81,11 +81,13 @@ def merge(
     by_day = {row.day: row for row in days}
     touched: set[date] = set()
     for day, nav in (values or {}).items():
-        by_day[day] = replace(by_day.get(day) or AccountDay(day, None), nav=nav, cum_log=None)
+        kept = by_day.get(day)
+        by_day[day] = AccountDay(day, nav, kept.flow if kept else Decimal(0))
         touched.add(day)
     for day, flow in (flows or {}).items():
-        row = by_day.get(day) or AccountDay(day, None)
-        by_day[day] = replace(row, flow=row.flow + flow)
+        kept = by_day.get(day)
+        by_day[day] = (AccountDay(day, kept.nav, kept.flow + flow, kept.cum_log) if kept
+                       else AccountDay(day, None, flow))  # fmt: skip
         touched.add(day)
     ordered = [by_day[day] for day in sorted(by_day)]
     relinked = {row.day: row for row in relink(base, ordered)}

@@ -1,12 +1,14 @@
 """Use cases of the dashboard (A1): pending items, recent activity, AUM with the year-to-date
 return, the master account's balance, corporate actions and elections, messages. Every list is
-within the caller's client scope; the rights are the seed's (``contracts.access.Access``)."""
+within the caller's client scope; the rights are the seed's (``contracts.access.Access``). Days
+are the master's own, in its time zone (``domain/master_days.py``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from contracts import topics
 from contracts.access import Access
@@ -30,12 +32,18 @@ from contracts.api.analytics_dashboard import (
     MessageSummary,
     PendingItemsQuery,
 )
+from services.analytics.domain.master_days import today_in, window_start, zone_named
 from services.analytics.domain.twr import linked_returns
 from services.analytics.service_layer.unit_of_work import LedgerUnitOfWork
 from services.runtime.errors import Conflict, Forbidden, NotFound
 
 RECENT_DAYS = 30
 """Recent Activity reaches back this many days."""
+
+
+async def master_zone(uow: LedgerUnitOfWork, master_account_id: str) -> ZoneInfo:
+    """The master's time zone as the gateway announced it (UTC until it has)."""
+    return zone_named(await uow.master_zones.zone_of(master_account_id))
 
 
 def _item(row: dict[str, Any]) -> ActivityItem:
@@ -57,20 +65,24 @@ async def pending_items(
     *,
     now: datetime,
 ) -> ActivityPage:
-    """Funding, application and transfer items of the last ten days, newest first."""
+    """Funding, application and transfer items of the master's last ten days (and today),
+    newest first; Full Service requests once each, as they are now, also while pending from
+    before."""
     types = [query.item_type] if query.item_type in PENDING_TYPES else list(PENDING_TYPES)
     if query.item_type is not None and query.item_type not in PENDING_TYPES:
         types = []
+    zone = await master_zone(uow, master_account_id)
     rows, total = await uow.timeline.activity(
         master_account_id,
         access.scope,
         item_types=[t.value for t in types],
-        since=now - timedelta(days=PENDING_DAYS),
+        since=window_start(zone, now, PENDING_DAYS),
         account=query.account,
         sort="occurred_at",
         descending=True,
         limit=query.limit,
         offset=0,
+        pending_requests=True,
     )
     return ActivityPage(items=[_item(r) for r in rows], total=total, days=PENDING_DAYS)
 
@@ -83,11 +95,12 @@ async def recent_activity(
     *,
     now: datetime,
 ) -> ActivityPage:
+    zone = await master_zone(uow, master_account_id)
     rows, total = await uow.timeline.activity(
         master_account_id,
         access.scope,
         item_types=[t.value for t in ItemType],
-        since=now - timedelta(days=RECENT_DAYS),
+        since=window_start(zone, now, RECENT_DAYS),
         account=None,
         sort=query.sort,
         descending=query.order == "desc",
@@ -98,10 +111,11 @@ async def recent_activity(
 
 
 async def aum_series(
-    uow: LedgerUnitOfWork, master_account_id: str, access: Access, *, today: date
+    uow: LedgerUnitOfWork, master_account_id: str, access: Access, *, now: datetime
 ) -> AumSeries:
-    """The accessible clients' summed value per day this year, with the year-to-date
-    time-weighted return of that sum (flows removed; ``domain/twr.py``)."""
+    """The accessible clients' summed value per day this year (the master's), with the
+    year-to-date time-weighted return of that sum (flows removed; ``domain/twr.py``)."""
+    today = today_in(await master_zone(uow, master_account_id), now)
     start = date(today.year, 1, 1)
     base, days = await uow.account_days.daily_totals(master_account_id, access.scope, start, today)
     linked = linked_returns(((d, nav, flow) for d, nav, flow, _ in days), base_nav=base)
@@ -133,9 +147,12 @@ def _open_for_election(row: dict[str, Any], today: date) -> bool:
 
 
 async def corporate_actions(
-    uow: LedgerUnitOfWork, master_account_id: str, access: Access, *, today: date, limit: int = 50
-) -> CorporateActionList:
-    """Upcoming actions (ex-date today or later) touching accounts the caller sees."""
+    uow: LedgerUnitOfWork, master_account_id: str, access: Access, *, now: datetime,
+    limit: int = 50,
+) -> CorporateActionList:  # fmt: skip
+    """Upcoming actions (ex-date the master's today or later) touching accounts the caller
+    sees."""
+    today = today_in(await master_zone(uow, master_account_id), now)
     rows = await uow.corporate_actions.upcoming(master_account_id, today, limit * 4)
     elections = await uow.corporate_actions.elections(
         master_account_id, [r["action_id"] for r in rows]
@@ -185,7 +202,7 @@ async def elect(
         raise NotFound("no such corporate action for this account")
     if row["kind"] != CorporateActionKind.VOLUNTARY.value:
         raise Conflict("a mandatory corporate action takes no election")
-    if not _open_for_election(row, now.date()):
+    if not _open_for_election(row, today_in(await master_zone(uow, master_account_id), now)):
         raise Conflict("the election deadline has passed")
     event = CorporateActionElected(
         election_id=uuid4(),

@@ -19,12 +19,16 @@ from contracts.accounts import (
     NetAssetValueReported,
     PositionsReported,
 )
+from contracts.full_service import ClientRequestChanged
 from contracts.messaging import DeliveryChanged, DeliveryStatus, MessageSent
+from contracts.users import MasterChanged
 from services.analytics.domain import timeline
 from services.analytics.domain.ledger import ledger_row
+from services.analytics.domain.master_days import MasterZone
 from services.analytics.domain.twr import merge
 from services.analytics.service_layer.unit_of_work import LedgerUnitOfWork
 from services.runtime.consumers import Delivery
+from services.runtime.read_models import newest
 
 DONE = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.SENT})
 FAILED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.BOUNCED})
@@ -276,4 +280,53 @@ async def apply_contact_timeline(
 async def apply_record_timeline(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
     await uow.timeline.add(
         [r for d in deliveries for r in timeline.record_rows(d.event, d.envelope)]
+    )
+
+
+async def apply_link_timeline(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
+    """Link requests, links executed and usernames deactivated (linkage.links)."""
+    await uow.timeline.add([r for d in deliveries for r in timeline.link_rows(d.event, d.envelope)])
+
+
+async def apply_device_timeline(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
+    """Security devices and access codes (linkage.devices)."""
+    await uow.timeline.add(
+        [r for d in deliveries for r in timeline.device_rows(d.event, d.envelope)]
+    )
+
+
+async def apply_full_service(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
+    """Full Service enrolments and requests (contacts.full-service, whole state per change):
+    a timeline row per change, and each funding or transfer request as it is now for Pending
+    Items (the back office's answers reach it here, applied and republished by contacts)."""
+    await uow.timeline.add(
+        [r for d in deliveries for r in timeline.full_service_rows(d.event, d.envelope)]
+    )
+    states = [
+        timeline.request_state(d.event, d.envelope)
+        for d in deliveries
+        if isinstance(d.event, ClientRequestChanged)
+    ]
+    await uow.full_service_requests.upsert(
+        newest(
+            [s for s in states if s is not None],
+            key=lambda s: s.request_id,
+            supersedes=lambda new, kept: new.version > kept.version,
+        )
+    )
+
+
+async def apply_master_zones(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
+    """Each master's time zone (gateway.master_changed): the dashboard's days are the master's."""
+    zones = [
+        MasterZone(d.event.master_account_id, d.event.time_zone, d.event.changed_at)
+        for d in deliveries
+        if isinstance(d.event, MasterChanged)
+    ]
+    await uow.master_zones.upsert(
+        newest(
+            zones,
+            key=lambda z: z.master_account_id,
+            supersedes=lambda new, kept: new.changed_at >= kept.changed_at,
+        )
     )

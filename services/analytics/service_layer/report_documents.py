@@ -85,10 +85,13 @@ class _Document(FPDF):
 def _statement_pages(pdf: _Document, view: StatementOut) -> None:
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 9, "Activity statement", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, "Consolidated activity statement" if view.accounts else "Activity statement",
+             new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.set_font("Helvetica", size=9)
-    for line in (f"Account: {view.account_number} {view.title or ''}",
-                 f"Period: {view.period_start} to {view.period_end}", f"Master account: {pdf.master}"):  # fmt: skip
+    lines = [f"Account: {view.account_number} {view.title or ''}"]
+    if view.accounts:
+        lines.append(f"Linked accounts ({len(view.accounts)}): {', '.join(view.accounts)}")
+    for line in (*lines, f"Period: {view.period_start} to {view.period_end}", f"Master account: {pdf.master}"):  # fmt: skip
         pdf.cell(0, 5, _safe(line), new_x="LMARGIN", new_y="NEXT")
     s = view.summary
     if "summary" in view.sections:
@@ -110,10 +113,14 @@ def _statement_pages(pdf: _Document, view: StatementOut) -> None:
         pdf.row([("Total", 110, "L"), (_amount(held), 60, "R")], bold=True)
     if "transactions" in view.sections:
         pdf.heading(LABELS["transactions"])
-        pdf.row([("Date", 22, "L"), ("Type", 34, "L"), ("Description", 86, "L"), ("Status", 20, "L"), ("Amount", 28, "R")], bold=True)  # fmt: skip
+        wide = 62 if view.accounts else 86  # a consolidated statement names each account
+        pdf.row([("Date", 22, "L"), ("Type", 34, "L"), *([("Account", 24, "L")] if view.accounts else []),
+                 ("Description", wide, "L"), ("Status", 20, "L"), ("Amount", 28, "R")], bold=True)  # fmt: skip
         for t in view.transactions:
             pdf.row([(str(t.booked_on), 22, "L"), (KIND_LABELS.get(t.kind, t.kind), 34, "L"),
-                     (t.description[:55], 86, "L"), (t.status, 20, "L"), (_amount(t.amount), 28, "R")])  # fmt: skip
+                     *([(t.account_number or "", 24, "L")] if view.accounts else []),
+                     (t.description[: 55 if not view.accounts else 40], wide, "L"), (t.status, 20, "L"),
+                     (_amount(t.amount), 28, "R")])  # fmt: skip
         for kind_total in view.totals:
             pdf.row([(f"Total {KIND_LABELS.get(kind_total.kind, kind_total.kind).lower()} ({kind_total.count})", 162, "L"),
                      (_amount(kind_total.amount), 28, "R")], bold=True)  # fmt: skip
@@ -274,6 +281,9 @@ def statement_csv(view: StatementOut) -> bytes:
     for name, value in (("Account", view.account_number), ("Title", view.title), ("Period start", view.period_start),
                         ("Period end", view.period_end), ("Rounding", view.rounding)):  # fmt: skip
         line("Statement", "Data", name, value)
+    if view.accounts:
+        line("Statement", "Data", "Linked accounts", " ".join(view.accounts))
+    named = ["Account"] if view.accounts else []  # a consolidated statement's last column
     s = view.summary
     if "summary" in view.sections:
         line("Net Asset Value", "Header", "Field Name", "Amount", "As Of")
@@ -297,10 +307,11 @@ def statement_csv(view: StatementOut) -> bytes:
             "",
         )
     if "transactions" in view.sections:
-        line("Transactions", "Header", "Date", "Type", "Id", "Description", "Symbol", "Quantity", "Status", "Amount", "Flow")  # fmt: skip
+        line("Transactions", "Header", "Date", "Type", "Id", "Description", "Symbol", "Quantity", "Status", "Amount", "Flow",
+             *named)  # fmt: skip
         for t in view.transactions:
             line("Transactions", "Data", t.booked_on, t.kind, t.transaction_id, t.description, t.symbol, t.quantity,
-                 t.status, t.amount, t.flow)  # fmt: skip
+                 t.status, t.amount, t.flow, *([t.account_number] if named else []))  # fmt: skip
         for total in view.totals:
             line(
                 "Transactions",

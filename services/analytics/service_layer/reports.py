@@ -19,6 +19,7 @@ from contracts import topics
 from contracts.access import Access, Right
 from contracts.accounts import PositionsReported
 from contracts.api.reports import (
+    ConsolidationOut,
     DeliveryIn,
     DeliveryList,
     DeliveryOut,
@@ -39,7 +40,9 @@ from contracts.reports import (
 from services.analytics.domain import statements as rules
 from services.analytics.domain.ledger import LedgerRow, describe
 from services.analytics.domain.performance import build_performance
+from services.analytics.service_layer import account_links
 from services.analytics.service_layer import report_documents as documents
+from services.analytics.service_layer.account_links import AccountLinksUnitOfWork
 from services.analytics.store.reports import ReportRepository
 from services.runtime.clock import Clock
 from services.runtime.consumers import Delivery
@@ -53,6 +56,10 @@ log = structlog.get_logger(__name__)
 RIGHT_OF = {ReportKind.STATEMENT: Right.ACTIVITY_STATEMENT,
             ReportKind.PERFORMANCE: Right.PORTFOLIO_ANALYST}  # fmt: skip
 SCHEDULES_PER_PASS = 20
+NO_CONSOLIDATION = ("no consolidated statement: the account is not linked, or one of its linked "
+                    "accounts is outside your client scope")  # fmt: skip
+CONSOLIDATED_NOTE = (" Consolidated: each amount is the sum over the linked accounts; returns are "
+                     "computed on their summed daily values and summed external flows.")  # fmt: skip
 
 
 class ReportsUnitOfWork(EventPublisher, Protocol):
@@ -125,14 +132,10 @@ def _transaction(row: dict[str, Any]) -> rules.Transaction:
     )  # fmt: skip
 
 
-async def build_statement(
-    uow: ReportsUnitOfWork, master: str, account: str, query: StatementQuery, *, access: Access
-) -> StatementOut:
-    """The activity statement of one account within reach (another's, or one out of the
-    caller's scope, is not found)."""
-    allowed(access, ReportKind.STATEMENT)
-    rules.check_period(query.period_start, query.period_end)
-    title = await _reach(uow, master, account, access)
+async def _account_statement(
+    uow: ReportsUnitOfWork, master: str, account: str, query: StatementQuery
+) -> tuple[rules.Statement, rules.Series]:
+    """One account's statement and its values (the caller checked its reach)."""
     start, end = query.period_start, query.period_end
     base, days = await uow.reports.days(account_number=account, start=start, end=end)
     rows = await uow.reports.transactions(master_account_id=master, account_number=account,
@@ -148,7 +151,75 @@ async def build_statement(
         fees=[rules.Fee(f["number"], f["period_start"], f["period_end"], f["template_name"],
                         Decimal(f["total"]), Decimal(f["reimbursed"])) for f in fees],
     )  # fmt: skip
+    return statement, (base, days)
+
+
+async def build_statement(
+    uow: ReportsUnitOfWork, master: str, account: str, query: StatementQuery, *, access: Access
+) -> StatementOut:
+    """The activity statement of one account within reach (another's, or one out of the
+    caller's scope, is not found)."""
+    allowed(access, ReportKind.STATEMENT)
+    rules.check_period(query.period_start, query.period_end)
+    title = await _reach(uow, master, account, access)
+    statement, _ = await _account_statement(uow, master, account, query)
     return statement_view(statement, title)
+
+
+# ---- consolidated statements of linked accounts (L3) -------------------------------------------
+
+
+class ConsolidatingUnitOfWork(ReportsUnitOfWork, AccountLinksUnitOfWork, Protocol):
+    pass
+
+
+async def _group_within_reach(
+    uow: ConsolidatingUnitOfWork, master: str, account: str, access: Access
+) -> list[str]:
+    """The accounts of the account's link group (every link executed so far) when every one of
+    them is within the caller's scope; none when it is not linked or one is out of reach (the
+    consolidated statement then does not exist for the caller, as that account's own does not)."""
+    group = (await account_links.groups_of(uow, master)).get(account)
+    if group is None:
+        return []
+    visible = await uow.account_links.linked_within(master_account_id=master, scope=access.scope)
+    return list(group.accounts) if set(group.accounts) <= visible else []
+
+
+async def consolidation(
+    uow: ConsolidatingUnitOfWork, master: str, account: str, *, access: Access
+) -> ConsolidationOut:
+    allowed(access, ReportKind.STATEMENT)
+    await _reach(uow, master, account, access)
+    return ConsolidationOut(account_number=account,
+                            accounts=await _group_within_reach(uow, master, account, access))  # fmt: skip
+
+
+async def build_consolidated_statement(
+    uow: ConsolidatingUnitOfWork, master: str, account: str, query: StatementQuery, *,
+    access: Access,
+) -> StatementOut:  # fmt: skip
+    """The consolidated statement of the account's link group (``domain/statements.py``):
+    not found when the account is not linked or any account of its group is out of reach."""
+    allowed(access, ReportKind.STATEMENT)
+    rules.check_period(query.period_start, query.period_end)
+    title = await _reach(uow, master, account, access)
+    accounts = await _group_within_reach(uow, master, account, access)
+    if not accounts:
+        raise NotFound("consolidated statement", NO_CONSOLIDATION)
+    parts = [await _account_statement(uow, master, member, query) for member in accounts]
+    consolidated = rules.consolidate(account, [p[0] for p in parts], [p[1] for p in parts])
+    return statement_view(consolidated, title)
+
+
+async def statement(
+    uow: ConsolidatingUnitOfWork, master: str, account: str, query: StatementQuery, *,
+    access: Access,
+) -> StatementOut:  # fmt: skip
+    """The account's statement, or its link group's consolidated one when the query asks."""
+    if query.consolidated:
+        return await build_consolidated_statement(uow, master, account, query, access=access)
+    return await build_statement(uow, master, account, query, access=access)
 
 
 def statement_view(s: rules.Statement, title: str | None) -> StatementOut:
@@ -159,7 +230,8 @@ def statement_view(s: rules.Statement, title: str | None) -> StatementOut:
         "transactions": [asdict(t) for t in s.transactions],
         "positions": [asdict(p) for p in s.positions], "positions_as_of": s.positions_as_of,
         "fees": [asdict(f) for f in s.fees], "fees_total": s.fees_total,
-        "returns": asdict(s.returns), "rounding": rules.ROUNDING_NOTE,
+        "returns": asdict(s.returns), "rounding": rules.ROUNDING_NOTE + (CONSOLIDATED_NOTE if s.accounts else ""),
+        "accounts": list(s.accounts),
     })  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from services.analytics.domain.statistics import ContactState, GroupMembers
 from services.analytics.store.account_links import AccountLinkRepository
 from services.analytics.store.activity import (
     CorporateActionRepository,
+    FullServiceRequestRepository,
     MessageRepository,
     TimelineRepository,
 )
@@ -31,6 +32,7 @@ from services.analytics.store.ledger import (
     RetirementAccountRepository,
 )
 from services.analytics.store.margin import MarginRepository
+from services.analytics.store.masters import MasterZoneRepository
 from services.analytics.store.reports import ReportRepository
 from services.analytics.store.repository import ContactStateRepository
 from services.analytics.store.risk import GoalRepository, RiskRepository
@@ -86,6 +88,12 @@ class LedgerUnitOfWork(EventPublisher, Protocol):
     @property
     def retirement_accounts(self) -> RetirementAccountRepository: ...
 
+    @property
+    def full_service_requests(self) -> FullServiceRequestRepository: ...
+
+    @property
+    def master_zones(self) -> MasterZoneRepository: ...
+
 
 class SqlAnalyticsUnitOfWork(UnitOfWork):
     def __init__(self, session: AsyncSession, on_commit_with_events: asyncio.Event) -> None:
@@ -100,6 +108,8 @@ class SqlAnalyticsUnitOfWork(UnitOfWork):
         self.messages = MessageRepository(session)
         self.corporate_actions = CorporateActionRepository(session)
         self.retirement_accounts = RetirementAccountRepository(session)
+        self.full_service_requests = FullServiceRequestRepository(session)
+        self.master_zones = MasterZoneRepository(session)
         # the tools and fee administration (A4-A9, service_layer/tools_uow.py)
         self.segment_facts = SegmentFactsRepository(session)
         self.segments = SegmentRepository(session)

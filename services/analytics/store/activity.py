@@ -9,12 +9,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
-from services.analytics.domain.timeline import TimelineRow
+from services.analytics.domain.timeline import RequestState, TimelineRow
 from services.analytics.store.repository import within
 from services.analytics.store.scope import accounts_within, visible_accounts
 from services.analytics.store.tables import (
@@ -23,11 +23,30 @@ from services.analytics.store.tables import (
     contact_states,
     corporate_action_elections,
     corporate_actions,
+    full_service_requests,
     messages_sent,
     timeline_entries,
 )
 
 _CHUNK = 1000
+_ADD_ENTRIES = text(
+    """
+    INSERT INTO timeline_entries (entry_id, master_account_id, occurred_at, category, kind,
+                                  summary, contact_id, account_number, item_type, status)
+    SELECT * FROM unnest(
+      CAST(:ids AS uuid[]), CAST(:masters AS varchar[]), CAST(:at AS timestamptz[]),
+      CAST(:categories AS varchar[]), CAST(:kinds AS varchar[]), CAST(:summaries AS text[]),
+      CAST(:contacts AS uuid[]), CAST(:accounts AS varchar[]), CAST(:item_types AS varchar[]),
+      CAST(:statuses AS text[]))
+    ON CONFLICT DO NOTHING
+    """
+)
+"""A batch's rows as arrays: one statement to plan, whatever the batch's size."""
+_ENTRY_ARRAYS = {
+    "ids": "entry_id", "masters": "master_account_id", "at": "occurred_at",
+    "categories": "category", "kinds": "kind", "summaries": "summary", "contacts": "contact_id",
+    "accounts": "account_number", "item_types": "item_type", "statuses": "status",
+}  # fmt: skip
 
 
 def _like(text: str) -> str:
@@ -40,10 +59,11 @@ class TimelineRepository:
         self._session = session
 
     async def add(self, rows: Sequence[TimelineRow]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            chunk = [asdict(row) for row in rows[start : start + _CHUNK]]
+        """The rows, in one statement; one already kept (the same entry id) adds nothing."""
+        if rows:
             await self._session.execute(
-                insert(timeline_entries).values(chunk).on_conflict_do_nothing()
+                _ADD_ENTRIES,
+                {name: [getattr(r, field) for r in rows] for name, field in _ENTRY_ARRAYS.items()},
             )
 
     async def contact_account(
@@ -110,46 +130,95 @@ class TimelineRepository:
         descending: bool,
         limit: int,
         offset: int,
+        pending_requests: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
-        """Account activity of the given item types since ``since``, with account titles."""
-        joined = timeline_entries.outerjoin(
+        """Account activity of the given item types since ``since``, with account titles: the
+        timeline's activity rows and each Full Service request once, as it is now (with
+        ``pending_requests``, also those still pending that changed before ``since``)."""
+
+        def mine(table: Any, at: Any) -> list[Any]:
+            conditions: list[Any] = [
+                table.c.master_account_id == master_account_id,
+                table.c.item_type.in_(list(item_types)),
+                accounts_within(table.c.account_number, scope),
+            ]
+            if pending_requests and table is full_service_requests:
+                conditions.append(or_(at >= since, table.c.pending))
+            else:
+                conditions.append(at >= since)
+            if account and account.strip():
+                conditions.append(table.c.account_number.ilike(_like(account.strip())))
+            return conditions
+
+        entries = select(
+            timeline_entries.c.occurred_at, timeline_entries.c.account_number,
+            timeline_entries.c.item_type, timeline_entries.c.summary, timeline_entries.c.status,
+            timeline_entries.c.entry_id.label("key"),
+        ).where(*mine(timeline_entries, timeline_entries.c.occurred_at))  # fmt: skip
+        requests = select(
+            full_service_requests.c.changed_at.label("occurred_at"),
+            full_service_requests.c.account_number, full_service_requests.c.item_type,
+            full_service_requests.c.summary, full_service_requests.c.status,
+            full_service_requests.c.request_id.label("key"),
+        ).where(*mine(full_service_requests, full_service_requests.c.changed_at))  # fmt: skip
+        found = union_all(entries, requests).subquery("activity")
+        total = await self._session.scalar(select(func.count()).select_from(found))
+        joined = found.outerjoin(
             account_facts,
             and_(
-                account_facts.c.master_account_id == timeline_entries.c.master_account_id,
-                account_facts.c.account_number == timeline_entries.c.account_number,
+                account_facts.c.master_account_id == master_account_id,
+                account_facts.c.account_number == found.c.account_number,
             ),
         )
-        conditions: list[Any] = [
-            timeline_entries.c.master_account_id == master_account_id,
-            timeline_entries.c.item_type.in_(list(item_types)),
-            timeline_entries.c.occurred_at >= since,
-            accounts_within(timeline_entries.c.account_number, scope),
-        ]
-        if account and account.strip():
-            conditions.append(timeline_entries.c.account_number.ilike(_like(account.strip())))
-        total = await self._session.scalar(
-            select(func.count()).select_from(joined).where(*conditions)
-        )
         column = {
-            "occurred_at": timeline_entries.c.occurred_at,
-            "account_number": timeline_entries.c.account_number,
+            "occurred_at": found.c.occurred_at,
+            "account_number": found.c.account_number,
             "account_title": account_facts.c.title,
-            "item_type": timeline_entries.c.item_type,
-            "status": timeline_entries.c.status,
+            "item_type": found.c.item_type,
+            "status": found.c.status,
         }[sort]
         rows = await self._session.execute(
-            select(timeline_entries, account_facts.c.title.label("account_title"))
+            select(found, account_facts.c.title.label("account_title"))
             .select_from(joined)
-            .where(*conditions)
             .order_by(
                 column.desc().nulls_last() if descending else column.asc().nulls_last(),
-                timeline_entries.c.occurred_at.desc(),
-                timeline_entries.c.entry_id,
+                found.c.occurred_at.desc(),
+                found.c.key,
             )
             .limit(limit)
             .offset(offset)
         )
         return [dict(row._mapping) for row in rows], int(total or 0)
+
+
+class FullServiceRequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert(self, states: Sequence[RequestState]) -> None:
+        """Each request's state, unless the one kept has a higher version (one per request)."""
+        for start in range(0, len(states), _CHUNK):
+            statement = insert(full_service_requests).values(
+                [asdict(state) for state in states[start : start + _CHUNK]]
+            )
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[full_service_requests.c.request_id],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in (
+                            "account_number",
+                            "item_type",
+                            "summary",
+                            "status",
+                            "pending",
+                            "version",
+                            "changed_at",
+                        )
+                    },
+                    where=full_service_requests.c.version < statement.excluded.version,
+                )
+            )
 
 
 class MessageRepository:

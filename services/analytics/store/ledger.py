@@ -4,7 +4,6 @@ batch, and the queries over them (history, AUM, TWR, symbol, transaction count).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.access import ClientScope
@@ -102,17 +101,18 @@ class LedgerRepository:
         self._session = session
 
     async def add(self, rows: Sequence[LedgerRow]) -> list[LedgerRow]:
-        """Record the transactions; returns those new to the ledger (a repeat adds nothing)."""
-        added: set[tuple[str, str]] = set()
-        for chunk in _chunks(rows):
-            result = await self._session.execute(
-                insert(ledger)
-                .values([asdict(row) for row in chunk])
-                .on_conflict_do_nothing()
-                .returning(ledger.c.account_number, ledger.c.transaction_id)
-            )
-            added.update((row[0], row[1]) for row in result)
-        return [row for row in rows if (row.account_number, row.transaction_id) in added]
+        """Record the transactions in one statement; returns those new to the ledger, each once
+        (a repeat, in the ledger or earlier in ``rows``, adds nothing)."""
+        if not rows:
+            return []
+        unique = list({(r.account_number, r.transaction_id): r for r in reversed(rows)}.values())
+        unique.reverse()  # the first of each transaction, in the given order
+        result = await self._session.execute(
+            _ADD_LEDGER,
+            {name: [getattr(r, field) for r in unique] for name, field in _LEDGER_ARRAYS.items()},
+        )
+        added = {(row[0], row[1]) for row in result}
+        return [row for row in unique if (row.account_number, row.transaction_id) in added]
 
     def _history_filter(
         self,
@@ -323,7 +323,28 @@ class PositionReportRepository:
             )
 
 
-# Hot paths (a value per account and day): arrays, not thousands of bind parameters to compile.
+# Hot paths (a value per account and day, a row per transaction): arrays, not thousands of bind
+# parameters to compile.
+_ADD_LEDGER = text(
+    """
+    INSERT INTO ledger (account_number, transaction_id, master_account_id, kind, booked_on, amount,
+                        currency, method, status, symbol, quantity, counterparty_account, flow)
+    SELECT * FROM unnest(
+      CAST(:accounts AS varchar[]), CAST(:ids AS text[]), CAST(:masters AS varchar[]),
+      CAST(:kinds AS varchar[]), CAST(:booked AS date[]), CAST(:amounts AS numeric[]),
+      CAST(:currencies AS varchar[]), CAST(:methods AS text[]), CAST(:statuses AS text[]),
+      CAST(:symbols AS text[]), CAST(:quantities AS numeric[]), CAST(:counterparties AS varchar[]),
+      CAST(:flows AS numeric[]))
+    ON CONFLICT DO NOTHING
+    RETURNING account_number, transaction_id
+    """
+)
+_LEDGER_ARRAYS = {
+    "accounts": "account_number", "ids": "transaction_id", "masters": "master_account_id",
+    "kinds": "kind", "booked": "booked_on", "amounts": "amount", "currencies": "currency",
+    "methods": "method", "statuses": "status", "symbols": "symbol", "quantities": "quantity",
+    "counterparties": "counterparty_account", "flows": "flow",
+}  # fmt: skip
 _ENSURE_ACCOUNTS = text(
     """
     INSERT INTO account_facts (master_account_id, account_number, updated_at)
@@ -357,6 +378,7 @@ def _day_arrays(rows: Mapping[tuple[str, date], tuple[str, Decimal]]) -> dict[st
     }  # fmt: skip
 
 
+_NO_JIT = text("SET LOCAL jit = off")
 _WRITE_DAYS = text(
     """
     INSERT INTO account_days (account_number, day, master_account_id, nav, flow, cum_log)
@@ -374,31 +396,36 @@ _LOCK_GROWTH = text("SELECT pg_advisory_xact_lock(:class_id, :object_id)")
 _SUFFIXES = text(
     """
     WITH s(account_number, day) AS (
-      SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[]))),
-    b AS (
-      SELECT s.account_number, b.day, b.nav, b.flow, b.cum_log
-      FROM s LEFT JOIN LATERAL (
-        SELECT * FROM account_days d
-        WHERE d.account_number = s.account_number AND d.day < s.day AND d.nav IS NOT NULL
-        ORDER BY d.day DESC LIMIT 1) b ON true)
-    SELECT b.account_number, b.day, b.nav, b.flow, b.cum_log, true AS is_base
-    FROM b WHERE b.day IS NOT NULL
-    UNION ALL
-    SELECT d.account_number, d.day, d.nav, d.flow, d.cum_log, false
-    FROM b JOIN account_days d
-      ON d.account_number = b.account_number AND d.day > coalesce(b.day, '-infinity'::date)
+      SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:days AS date[])))
+    SELECT s.account_number, x.day, x.nav, x.flow, x.cum_log, x.is_base
+    FROM s
+    LEFT JOIN LATERAL (
+      SELECT d.day, d.nav, d.flow, d.cum_log FROM account_days d
+      WHERE d.account_number = s.account_number AND d.day < s.day AND d.nav IS NOT NULL
+      ORDER BY d.day DESC LIMIT 1) b ON true
+    CROSS JOIN LATERAL (  -- per account, through its (account, day) index: never a table scan
+      SELECT b.day, b.nav, b.flow, b.cum_log, true AS is_base WHERE b.day IS NOT NULL
+      UNION ALL
+      SELECT d.day, d.nav, d.flow, d.cum_log, false FROM account_days d
+      WHERE d.account_number = s.account_number AND d.day > coalesce(b.day, '-infinity'::date)
+    ) x
     ORDER BY 1, 2
     """
 )
 
 
 def _last_values(master_account_id: str, day: date, name: str) -> tuple[Any, Any]:
-    """Each account's last reported value on or before ``day`` (its day, value and running
-    log-growth), as two parts to join onto ``account_facts``: the slice of the master's last
-    reporting day on or before ``day`` (one range of the (master, day) index, read in one pass),
-    and a lookup of its own for an account missing from that slice (it paused or stopped
-    reporting), which the slice's absence gates."""
-    mine = [account_days.c.master_account_id == master_account_id, account_days.c.nav.is_not(None)]
+    """Each client account's last reported value on or before ``day`` (its day, value and
+    running log-growth), as two parts to join onto ``account_facts``: the slice of the last day on
+    or before ``day`` that any of the master's clients reported (one range of the (master, day)
+    index, read in one pass), and a lookup of its own for an account missing from that slice (it
+    paused or stopped reporting), which the slice's absence gates. Every value is the account's
+    own last one: none of the master's clients reported after the slice's day."""
+    mine = [
+        account_days.c.master_account_id == master_account_id,
+        account_days.c.account_number != master_account_id,  # its clients: not its own account
+        account_days.c.nav.is_not(None),
+    ]
     boundary = (
         select(func.max(account_days.c.day)).where(*mine, account_days.c.day <= day)
     ).scalar_subquery()
@@ -447,6 +474,7 @@ class AccountDayRepository:
         factor counts their flows)."""
         bases: dict[str, AccountDay | None] = dict.fromkeys(starts)
         days: dict[str, list[AccountDay]] = {account: [] for account in starts}
+        await self._session.execute(_NO_JIT)  # a batch's lookups: compiling them costs more
         rows = await self._session.execute(
             _SUFFIXES, {"accounts": list(starts), "days": list(starts.values())}
         )
@@ -515,9 +543,7 @@ class AccountDayRepository:
                 end_slice, end_slice.c.account_number == account_facts.c.account_number
             )
             .outerjoin(end_rest, true())
-            .outerjoin(
-                start_slice, start_slice.c.account_number == account_facts.c.account_number
-            )
+            .outerjoin(start_slice, start_slice.c.account_number == account_facts.c.account_number)
             .outerjoin(start_rest, true())
         )
         matched = (
@@ -532,7 +558,7 @@ class AccountDayRepository:
             .where(*conditions)
         ).subquery()
         # a plan of a few milliseconds: compiling it (PostgreSQL's JIT) would cost more
-        await self._session.execute(text("SET LOCAL jit = off"))
+        await self._session.execute(_NO_JIT)
         rows = (
             await self._session.execute(  # one pass: the page and the count of all that match
                 select(matched, func.count().over().label("total"))
@@ -556,7 +582,7 @@ class AccountDayRepository:
         last_before = (
             select(account_days.c.nav)
             .where(*visible, account_days.c.day < date_from, account_days.c.nav.is_not(None))
-            .distinct(account_days.c.account_number)
+            .ext(distinct_on(account_days.c.account_number))
             .order_by(account_days.c.account_number, account_days.c.day.desc())
         ).subquery()
         base = await self._session.scalar(select(func.sum(last_before.c.nav)))

@@ -186,3 +186,29 @@ timeline_entries = Table(
     Index("ix_timeline_activity", "master_account_id", "item_type", "occurred_at"),
 )
 """The client timeline (X6), and the account activity of the dashboard's panels."""
+
+full_service_requests = Table(
+    "full_service_requests",
+    metadata,
+    Column("request_id", PgUUID(as_uuid=True), primary_key=True),
+    Column("master_account_id", String(32), nullable=False),
+    Column("account_number", String(32), nullable=False),
+    Column("item_type", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("pending", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_full_service_requests_master", "master_account_id", "changed_at"),
+)
+"""Each Full Service funding or transfer request as it is now (the highest version of
+``contacts.full-service``): Pending Items shows it once, with its status."""
+
+master_zones = Table(
+    "master_zones",
+    metadata,
+    Column("master_account_id", String(32), primary_key=True),
+    Column("time_zone", String(64), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+"""Each master's time zone (``gateway.master_changed``): the dashboard's days are the master's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -50,9 +51,11 @@ COUNT_CAP = 10_000
 (an exact count of a 100,000-contact book costs more than the page itself)."""
 SORT_IN_MEMORY = 5_000
 """Up to this many matches are sorted in memory rather than read in order from an index."""
-LARGE_BOOK_SECONDS = 60.0
-_LARGE_BOOKS: dict[str, float] = {}
-"""master -> until when its book is known to hold more than COUNT_CAP contacts"""
+LARGE_COUNT_SECONDS = 60.0
+_LARGE_COUNTS: dict[ContactQuery, float] = {}
+"""a search or filter (or the whole book), without its sort and page -> until when it is known
+to match more than COUNT_CAP contacts"""
+LARGE_COUNTS_KEPT = 10_000
 
 TABLE_COLUMNS = (
     contacts.c.id, contacts.c.kind, contacts.c.title, contacts.c.first_name,
@@ -163,28 +166,31 @@ class ContactTableRepository:
             if found <= SORT_IN_MEMORY:
                 return TablePage(rows, found, True)
         elif len(conditions) > 1:  # filters: their indexes count cheaply
-            total = await self._count(conditions, cap=COUNT_CAP)
+            total = await self._capped_count(query, conditions)
             if total <= SORT_IN_MEMORY:
                 rows, _ = await self._sorted_in_memory(conditions, keys, *page)
                 return TablePage(rows, total, True)
         rows = await self._walk_index(conditions, keys, *page)
         if total is None:
-            total = await self._book_size(query.master_account_id) if len(conditions) == 1 else None
-        if total is None:
-            total = await self._count(conditions, cap=COUNT_CAP)
+            total = await self._capped_count(query, conditions)
         return TablePage(rows, min(total, COUNT_CAP), total <= COUNT_CAP)
 
-    async def _book_size(self, master_account_id: str) -> int:
-        """All the master's contacts, up to COUNT_CAP + 1. A book known to be larger than the
-        cap is not recounted for a minute: it does not shrink below it that fast, and the
-        unfiltered table is what is asked for most."""
+    async def _capped_count(
+        self, query: ContactQuery, conditions: Sequence[ColumnElement[bool]]
+    ) -> int:
+        """The matches, up to COUNT_CAP + 1. A search or filter (or the whole book) known to
+        match more than the cap is not counted again for a minute: it does not shrink below the
+        cap that fast, and counting 10,001 matches costs more than the page itself (where no
+        index holds every condition, 10-20 ms of PostgreSQL's time)."""
+        counted = replace(query, sort="contact", descending=False, offset=0, limit=0)
         now = time.monotonic()
-        if _LARGE_BOOKS.get(master_account_id, 0.0) > now:
+        if _LARGE_COUNTS.get(counted, 0.0) > now:
             return COUNT_CAP + 1
-        everyone = self._conditions(ContactQuery(master_account_id))
-        total = await self._count(everyone, cap=COUNT_CAP)
+        total = await self._count(conditions, cap=COUNT_CAP)
         if total > COUNT_CAP:
-            _LARGE_BOOKS[master_account_id] = now + LARGE_BOOK_SECONDS
+            if len(_LARGE_COUNTS) >= LARGE_COUNTS_KEPT:
+                _LARGE_COUNTS.clear()
+            _LARGE_COUNTS[counted] = now + LARGE_COUNT_SECONDS
         return total
 
     async def _sorted_in_memory(

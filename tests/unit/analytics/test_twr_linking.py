@@ -10,93 +10,38 @@ import math
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from contracts.accounts import Deposit, NetAssetValueReported, Withdrawal
+from contracts.accounts import Deposit, NetAssetValueReported
 from contracts.envelope import Envelope, Event
 from services.analytics.domain.twr import AccountDay, merge, period_return
 from services.analytics.service_layer.ingest import apply_transactions, apply_valuations
+from services.analytics.service_layer.unit_of_work import LedgerUnitOfWork
 from services.runtime.consumers import Delivery
-from tests.unit.analytics.ledger_fakes import FakeLedgerUnitOfWork, money
-
-MASTER = "F1000001"
-DAY0 = date(2026, 1, 5)
-
-Series = dict[date, tuple[Decimal | None, Decimal]]
-"""One account's days: (value reported or None, external flows booked that day)."""
-
-
-def reference_return(series: Series, date_from: date, date_to: date) -> float:
-    """The definition, exactly: the product over the reported days t in (start, end] of
-    V_t / (V_prev + F_t) (1 when that is not positive), minus one; start and end are the last
-    reported days on or before each end of the period."""
-    product, previous, pending = Fraction(1), Fraction(0), Fraction(0)
-    reported = [d for d in sorted(series) if series[d][0] is not None]
-    start = max((d for d in reported if d <= date_from), default=None)
-    end = max(d for d in reported if d <= date_to)
-    for day in sorted(series):
-        nav, flow = series[day]
-        pending += Fraction(flow)
-        if nav is None:
-            continue
-        invested = previous + pending
-        if (start is None or day > start) and day <= end and invested > 0 and nav >= 0:
-            product *= Fraction(nav) / invested
-        previous, pending = Fraction(nav), Fraction(0)
-    return float(product - 1)
-
-
-def a_book(rng: random.Random, accounts: int, days: int) -> dict[str, Series]:
-    book: dict[str, Series] = {}
-    for k in range(accounts):
-        series: Series = {}
-        value = rng.uniform(1_000, 200_000)
-        first = rng.choice([0, 0, 0, rng.randrange(days // 2)])  # some open later
-        for offset in range(first, days):
-            day = DAY0 + timedelta(days=offset)
-            flow = Decimal(0)
-            if rng.random() < 0.12:
-                flow = money(rng.uniform(-0.4, 1.0) * value * 0.2)
-                value += float(flow)
-            value *= rng.gauss(1.0004, 0.02)
-            reported = rng.random() < 0.75 or offset == first
-            if reported or flow:
-                series[day] = (money(value) if reported else None, flow)
-        book[f"U{7_100_000 + k}"] = series
-    return book
-
-
-def events_of(book: dict[str, Series]) -> list[Event]:
-    events: list[Event] = []
-    for account, series in book.items():
-        for day, (nav, flow) in series.items():
-            if nav is not None:
-                events.append(NetAssetValueReported(account_number=account, as_of=day,
-                                                    net_asset_value=nav))  # fmt: skip
-            if flow:
-                kind = Deposit if flow > 0 else Withdrawal
-                events.append(kind(account_number=account, transaction_id=f"T-{account}-{day}",
-                                   amount=abs(flow), booked_on=day))  # fmt: skip
-    return events
+from tests.unit.analytics.ledger_fakes import ledger_uow
+from tests.unit.analytics.twr_books import DAY0, MASTER, a_book, events_of, reference_return
 
 
 def delivered(events: list[Event]) -> list[Delivery[Any]]:
     return [Delivery(e, Envelope.wrap(e, master_account_id=MASTER)) for e in events]
 
 
-async def ingest(uow: FakeLedgerUnitOfWork, events: list[Event], rng: random.Random) -> None:
+async def ingest(uow: LedgerUnitOfWork, events: list[Event], rng: random.Random) -> None:
     """Random batches, each split between the two consumers as the topics split them."""
     rng.shuffle(events)
     while events:
         cut = rng.randint(1, 60)
         batch, events = events[:cut], events[cut:]
-        values = [e for e in batch if isinstance(e, NetAssetValueReported)]
+        values: list[Event] = [e for e in batch if isinstance(e, NetAssetValueReported)]
         flows = [e for e in batch if not isinstance(e, NetAssetValueReported)]
-        for apply, part in rng.sample([(apply_valuations, values), (apply_transactions, flows)], 2):
+        if rng.random() < 0.5:
+            values, flows = flows, values  # the other consumer's batch first
+        for part in (values, flows):
             if part:
+                apply = apply_valuations if isinstance(part[0], NetAssetValueReported) else (
+                    apply_transactions)  # fmt: skip
                 await apply(delivered(part), uow)
 
 
@@ -104,11 +49,11 @@ async def ingest(uow: FakeLedgerUnitOfWork, events: list[Event], rng: random.Ran
 async def test_any_periods_return_from_the_kept_sums_equals_the_definition(seed: int) -> None:
     rng = random.Random(seed)
     book = a_book(rng, accounts=12, days=45)
-    uow = FakeLedgerUnitOfWork()
+    fake, uow = ledger_uow()
     await ingest(uow, events_of(book), rng)
 
     for account, series in book.items():
-        stored = uow.account_days.days(account)
+        stored = fake.account_days.days(account)
         assert [(d.day, d.nav, d.flow) for d in stored] == [
             (day, nav, flow) for day, (nav, flow) in sorted(series.items())
         ], "every value and every flow is kept once"
@@ -129,25 +74,25 @@ async def test_any_periods_return_from_the_kept_sums_equals_the_definition(seed:
 
 
 async def test_a_late_flow_before_kept_values_relinks_them_and_writes_each_day_once() -> None:
-    uow = FakeLedgerUnitOfWork()
+    fake, uow = ledger_uow()
     account, days = "U7200001", [DAY0 + timedelta(days=k) for k in range(4)]
     navs = [Decimal(v) for v in (1000, 1100, 1210, 1331)]
     await apply_valuations(delivered([NetAssetValueReported(account_number=account, as_of=d,
                                                             net_asset_value=v)
                                       for d, v in zip(days, navs, strict=True)]), uow)  # fmt: skip
-    assert uow.account_days.writes == [4]
+    assert fake.account_days.writes == [4]
     # a deposit of 100 booked on day 2 arrives last: day 2 grew 1210/(1100+100), not 10 %
     await apply_transactions(delivered([Deposit(account_number=account, transaction_id="T1",
                                                 amount=Decimal(100), booked_on=days[2])]), uow)  # fmt: skip
-    assert uow.account_days.writes == [4, 2], "day 2 (its flow) and day 3 (its sum)"
-    cum = {d.day: d.cum_log for d in uow.account_days.days(account)}
+    assert fake.account_days.writes == [4, 2], "day 2 (its flow) and day 3 (its sum)"
+    cum = {d.day: d.cum_log for d in fake.account_days.days(account)}
     assert period_return(cum[days[0]], cum[days[3]] or 0.0) == pytest.approx(
         1.1 * (1210 / 1200) * 1.1 - 1, abs=1e-12
     )
     # the same deposit again (redelivered) changes nothing
     await apply_transactions(delivered([Deposit(account_number=account, transaction_id="T1",
                                                 amount=Decimal(100), booked_on=days[2])]), uow)  # fmt: skip
-    assert uow.account_days.writes == [4, 2]
+    assert fake.account_days.writes == [4, 2]
 
 
 def test_merge_keeps_flow_only_days_without_a_running_sum() -> None:

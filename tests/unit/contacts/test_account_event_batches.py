@@ -17,9 +17,11 @@ from contracts.accounts import (
     ApplicationStatusChanged,
 )
 from contracts.api.contacts import ContactCreate
-from contracts.contacts import ContactChanged, ContactCreated
+from contracts.contacts import ContactChanged, ContactClosed, ContactCreated, ContactReopened
 from contracts.envelope import Envelope
+from services.contacts.domain.contact import changes_between, state_of
 from services.contacts.service_layer import account_events, contacts
+from services.contacts.service_layer.contacts import _jsonable
 from services.runtime.caller import Caller
 from services.runtime.consumers import Delivery
 from tests.unit.contacts.fakes import FakeContactsUnitOfWork
@@ -84,13 +86,22 @@ def the_story() -> list[Delivery[Any]]:
     )
 
 
+ContactEvent = ContactCreated | ContactChanged | ContactClosed | ContactReopened
+
+
+def contact_events(uow: FakeContactsUnitOfWork) -> list[tuple[str, ContactEvent]]:
+    """(master, event) of each contact event published, in order."""
+    return [(p.master_account_id, p.event) for p in uow.published
+            if isinstance(p.event, ContactCreated | ContactChanged | ContactClosed
+                          | ContactReopened)]  # fmt: skip
+
+
 def published(uow: FakeContactsUnitOfWork) -> list[tuple[Any, ...]]:
     """What each published event says, without the ids of the contacts it created."""
     return [
-        (type(p.event).__name__, p.master_account_id, p.event.contact.account_number,
-         p.event.contact.status, p.event.contact.closed, p.event.contact.version,
-         getattr(p.event, "changed_fields", None))
-        for p in uow.published
+        (type(e).__name__, master, e.contact.account_number, e.contact.status, e.contact.closed,
+         e.contact.version, getattr(e, "changed_fields", None))
+        for master, e in contact_events(uow)
     ]  # fmt: skip
 
 
@@ -115,7 +126,9 @@ async def test_a_batch_gives_what_one_event_at_a_time_gives() -> None:
     assert stored(batched) == stored(one_by_one)
     kinds = [type(p.event) for p in batched.published]
     assert kinds.count(ContactCreated) == 3, "U1000001 of each master and U1000004"
-    assert len(batched.published) == 11 - 1, "the unknown account's opening changes nothing"
+    assert len(contact_events(batched)) == len(batched.published) == 11 - 1, (
+        "the unknown account's opening changes nothing"
+    )
 
 
 async def test_the_invited_prospects_are_continued_earliest_first_and_once() -> None:
@@ -133,8 +146,8 @@ async def test_every_event_of_a_contact_in_a_batch_is_published_in_order() -> No
     uow = await a_book()
     await account_events.apply_account_events(the_story(), uow)
     of_first_account = [
-        p.event for p in uow.published
-        if p.event.contact.account_number == "U1000001" and p.master_account_id == ADA.master_account_id
+        e for master, e in contact_events(uow)
+        if e.contact.account_number == "U1000001" and master == ADA.master_account_id
     ]  # fmt: skip
     assert [(type(e).__name__, e.contact.version) for e in of_first_account] == [
         ("ContactCreated", 1), ("ContactChanged", 2), ("ContactChanged", 3),
@@ -142,3 +155,24 @@ async def test_every_event_of_a_contact_in_a_batch_is_published_in_order() -> No
     ]  # fmt: skip
     assert isinstance(of_first_account[1], ContactChanged)
     assert of_first_account[1].changed_fields == ["pending_tasks", "status", "status_changed_at"]
+
+
+async def test_what_a_change_records_is_the_difference_of_the_whole_state() -> None:
+    """The profile is left out of the comparison (account events never change it): what is
+    recorded and published is still what ``changes_between`` finds over the whole state."""
+    uow = await a_book()
+    contact_id = next(iter(uow.contacts.rows))
+    master = ADA.master_account_id
+    story = [application("U1000002", ApplicationStage.SUBMITTED, email="ada@example.com"),
+             opened("U1000002"), AccountClosed(account_number="U1000002", closed_on=NOW.date())]  # fmt: skip
+    for minutes, event in enumerate(story):
+        before = state_of(uow.contacts.rows[contact_id])
+        envelope = Envelope.wrap(event, master_account_id=master)
+        at = envelope.model_copy(update={"occurred_at": NOW + timedelta(minutes=minutes)})
+        await account_events.apply_account_events([Delivery(event, at)], uow)
+        expected = changes_between(before, state_of(uow.contacts.rows[contact_id]))
+        assert len(expected) >= 2
+        assert uow.contacts.changes[contact_id][-1].changes == _jsonable(expected)
+        assert getattr(uow.published[-1].event, "changed_fields", sorted(expected)) == sorted(
+            expected
+        )
