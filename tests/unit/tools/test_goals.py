@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from services.analytics.domain import goals
@@ -23,12 +21,10 @@ def test_the_simulated_probability_matches_the_closed_form(
     assert abs(simulated - exact) < 0.02, (simulated, exact)
 
 
-def test_thousands_of_paths_take_well_under_a_second_and_the_seed_repeats() -> None:
+def test_the_same_seed_repeats_its_paths_and_another_seed_does_not() -> None:
+    """(Its speed is a benchmark's business, never a timed test's.)"""
     inputs = goals.GoalInputs(100_000, 500, 0.06, 0.15, 30, 500_000)
-    goals.simulate(inputs, paths=200, seed=1)  # warm up
-    started = time.perf_counter()
     first = goals.simulate(inputs, paths=5000, seed=3)
-    assert time.perf_counter() - started < 0.5
     assert goals.simulate(inputs, paths=5000, seed=3) == first
     assert goals.simulate(inputs, paths=5000, seed=4).probability != first.probability
 
