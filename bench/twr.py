@@ -101,7 +101,7 @@ async def ingest(
             if index % 20 == 0:
                 rate = (navs + flows) / (time.perf_counter() - started)
                 say(f"  day {index + 1}/{len(days)}: {navs + flows:,} events, {rate:,.0f}/s")
-        async with database.engine.connect() as connection:
+        async with database.engine.begin() as connection:  # committed: the planner's statistics
             await connection.exec_driver_sql("ANALYZE")
     finally:
         await database.engine.dispose()

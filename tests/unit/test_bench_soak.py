@@ -7,7 +7,7 @@ from bench.soak import ACCOUNT_CELL, CONTACT_LINK, Figures, percentile, report
 
 
 def test_percentiles_of_the_latencies() -> None:
-    values = [float(ms) for ms in range(1, 101)]
+    values = [float(ms) for ms in range(101)]  # 0 to 100 ms
     assert percentile(values, 0.5) == 50.0 and percentile(values, 0.99) == 99.0
     assert percentile([7.0], 0.99) == 7.0 and percentile([], 0.5) == 0.0
 

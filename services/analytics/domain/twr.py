@@ -74,10 +74,10 @@ def merge(
     values: Mapping[date, Decimal] | None = None,
     flows: Mapping[date, Decimal] | None = None,
 ) -> list[AccountDay]:
-    """One account's days from its earliest changed day on (``days``, as stored, in order, after
-    ``base``) once new reported values (replacing the day's) and new external flows (added to
-    the day's) are in: every day to write, in order — those given a value or flows, and those
-    whose running log-growth changed."""
+    """One account's days after ``base`` (its last reported day before the earliest change;
+    ``days`` as stored, in order, flow-only days included) once new reported values (replacing
+    the day's) and new external flows (added to the day's) are in: every day to write, in order
+    — those given a value or flows, and those whose running log-growth changed."""
     by_day = {row.day: row for row in days}
     touched: set[date] = set()
     for day, nav in (values or {}).items():

@@ -10,13 +10,18 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Float,
+    Numeric,
+    Text,
     and_,
     bindparam,
     func,
+    literal,
     or_,
     select,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -414,42 +419,49 @@ _SUFFIXES = text(
 )
 
 
-def _last_values(master_account_id: str, day: date, name: str) -> tuple[Any, Any]:
-    """Each client account's last reported value on or before ``day`` (its day, value and
-    running log-growth), as two parts to join onto ``account_facts``: the slice of the last day on
-    or before ``day`` that any of the master's clients reported (one range of the (master, day)
-    index, read in one pass), and a lookup of its own for an account missing from that slice (it
-    paused or stopped reporting), which the slice's absence gates. Every value is the account's
-    own last one: none of the master's clients reported after the slice's day."""
-    mine = [
-        account_days.c.master_account_id == master_account_id,
-        account_days.c.account_number != master_account_id,  # its clients: not its own account
-        account_days.c.nav.is_not(None),
-    ]
-    boundary = (
-        select(func.max(account_days.c.day)).where(*mine, account_days.c.day <= day)
+def _boundary(master_account_id: str, day: date) -> Any:
+    """The last day on or before ``day`` that any of the master's clients reported a value."""
+    return (
+        select(func.max(account_days.c.day)).where(
+            account_days.c.master_account_id == master_account_id,
+            account_days.c.account_number != master_account_id,  # its clients, not its own
+            account_days.c.nav.is_not(None),
+            account_days.c.day <= day,
+        )
     ).scalar_subquery()
-    sliced = (
-        select(account_days.c.account_number, account_days.c.day, account_days.c.nav,
-               account_days.c.cum_log)
-        .where(*mine, account_days.c.day == boundary)
-        .subquery(f"{name}_slice")
+
+
+def _slice(master_account_id: str, boundary: Any, part: int) -> Any:
+    """The master's clients' values on ``boundary`` (one range of the (master, day) index)."""
+    return select(
+        account_days.c.account_number, literal(None, Text()).label("title"),
+        literal(part).label("part"), account_days.c.day, account_days.c.nav,
+        account_days.c.cum_log,
+    ).where(
+        account_days.c.master_account_id == master_account_id,
+        account_days.c.account_number != master_account_id,
+        account_days.c.nav.is_not(None),
+        account_days.c.day == boundary,
     )  # fmt: skip
-    one = account_days.alias(f"{name}_one")
-    rest = (
+
+
+def _last_before(account: Any, master_account_id: str, boundary: Any, gate: Any, name: str) -> Any:
+    """An account's last reported value before ``boundary``, looked up only when ``gate`` (it
+    has no value on the boundary day: it paused or stopped reporting)."""
+    one = account_days.alias(name)
+    return (
         select(one.c.day, one.c.nav, one.c.cum_log)
         .where(
-            one.c.account_number == account_facts.c.account_number,
+            one.c.account_number == account,
             one.c.master_account_id == master_account_id,
             one.c.nav.is_not(None),
-            one.c.day < boundary,  # nobody of the master reported after it
-            sliced.c.account_number.is_(None),
+            one.c.day < boundary,  # none of the master's clients reported after it
+            gate,
         )
         .order_by(one.c.day.desc())
         .limit(1)
         .lateral(f"{name}_rest")
     )
-    return sliced, rest
 
 
 class AccountDayRepository:
@@ -521,40 +533,63 @@ class AccountDayRepository:
         """Accounts with a value reported in (date_from, date_to] whose time-weighted return
         over the period is above and/or below the thresholds (fractions), best first, and how
         many match. The return is exp(cum(end) - cum(start)) - 1 (``domain/twr.py``), cum the
-        running log-growth at each account's last value on or before each end of the period."""
-        end_slice, end_rest = _last_values(master_account_id, date_to, "e")
-        start_slice, start_rest = _last_values(master_account_id, date_from, "s")
-        end_day = func.coalesce(end_slice.c.day, end_rest.c.day)
-        end_cum = func.coalesce(end_slice.c.cum_log, end_rest.c.cum_log)
-        start_cum = func.coalesce(start_slice.c.cum_log, start_rest.c.cum_log, 0.0)
-        twr = func.exp(func.least(end_cum - start_cum, 700.0)) - 1
-        conditions: list[Any] = [
+        running log-growth at each account's last value on or before each end of the period.
+
+        Set-based: the accounts in reach and the master's clients' values on the last reporting
+        day at each end come as one stream grouped by account (a hash or sort, whatever the
+        planner's statistics say: never a join that could go quadratic), and only an account
+        without a value on such a day is looked up on its own."""
+        end, start = _boundary(master_account_id, date_to), _boundary(master_account_id, date_from)
+        accounts = select(
+            account_facts.c.account_number, account_facts.c.title, literal(0).label("part"),
+            literal(None, Date()).label("day"), literal(None, Numeric()).label("nav"),
+            literal(None, Float()).label("cum_log"),
+        ).where(
             account_facts.c.master_account_id == master_account_id,
             account_facts.c.account_number != master_account_id,
-            end_day > date_from,
             accounts_within(account_facts.c.account_number, scope),
-        ]
+        )  # fmt: skip
+        stream = union_all(
+            accounts, _slice(master_account_id, end, 1), _slice(master_account_id, start, 2)
+        ).subquery("stream")
+
+        def of(part: int, column: Any) -> Any:
+            return func.max(column).filter(stream.c.part == part)
+
+        grouped = (
+            select(
+                stream.c.account_number,
+                func.max(stream.c.title).label("title"),
+                func.bool_or(stream.c.part == 0).label("in_reach"),
+                of(1, stream.c.day).label("end_day"), of(1, stream.c.nav).label("end_nav"),
+                of(1, stream.c.cum_log).label("end_cum"), of(2, stream.c.day).label("start_day"),
+                of(2, stream.c.nav).label("start_nav"), of(2, stream.c.cum_log).label("start_cum"),
+            )
+            .group_by(stream.c.account_number)
+            .subquery("grouped")
+        )  # fmt: skip
+        g = grouped.c
+        end_rest = _last_before(g.account_number, master_account_id, end, g.end_day.is_(None), "e")
+        start_rest = _last_before(
+            g.account_number, master_account_id, start, g.start_day.is_(None), "s"
+        )
+        end_cum = func.coalesce(g.end_cum, end_rest.c.cum_log)
+        start_cum = func.coalesce(g.start_cum, start_rest.c.cum_log, 0.0)
+        twr = func.exp(func.least(end_cum - start_cum, 700.0)) - 1
+        conditions: list[Any] = [g.in_reach, func.coalesce(g.end_day, end_rest.c.day) > date_from]
         if above is not None:
             conditions.append(twr > above)
         if below is not None:
             conditions.append(twr < below)
-        joined = (
-            account_facts.outerjoin(
-                end_slice, end_slice.c.account_number == account_facts.c.account_number
-            )
-            .outerjoin(end_rest, true())
-            .outerjoin(start_slice, start_slice.c.account_number == account_facts.c.account_number)
-            .outerjoin(start_rest, true())
-        )
         matched = (
             select(
-                account_facts.c.account_number,
-                account_facts.c.title,
-                func.coalesce(start_slice.c.nav, start_rest.c.nav, 0).label("start_nav"),
-                func.coalesce(end_slice.c.nav, end_rest.c.nav).label("end_nav"),
+                g.account_number,
+                g.title,
+                func.coalesce(g.start_nav, start_rest.c.nav, 0).label("start_nav"),
+                func.coalesce(g.end_nav, end_rest.c.nav).label("end_nav"),
                 twr.label("twr"),
             )
-            .select_from(joined)
+            .select_from(grouped.outerjoin(end_rest, true()).outerjoin(start_rest, true()))
             .where(*conditions)
         ).subquery()
         # a plan of a few milliseconds: compiling it (PostgreSQL's JIT) would cost more
