@@ -154,13 +154,12 @@ async def fanout_state(url: str, message_id: UUID) -> FanoutState:
     )
 
 
-async def deliveries_recorded(url: str, message_id: UUID) -> tuple[int, int]:
+async def deliveries_recorded(db: asyncpg.Connection, message_id: UUID) -> tuple[int, int]:
     """The message's deliveries recorded so far, and of those the ones no longer queued."""
-    async with connected(url) as db:
-        row = await db.fetchrow(
-            "SELECT count(*) AS recorded, count(*) FILTER (WHERE status <> 'queued') AS settled "
-            "FROM deliveries WHERE message_id = $1", message_id,
-        )  # fmt: skip
+    row = await db.fetchrow(
+        "SELECT count(*) AS recorded, count(*) FILTER (WHERE status <> 'queued') AS settled "
+        "FROM deliveries WHERE message_id = $1", message_id,
+    )  # fmt: skip
     return (int(row["recorded"]), int(row["settled"])) if row else (0, 0)
 
 

@@ -415,16 +415,20 @@ class Run:
         await self.kill_mid_fanout(3 * accepted["recipient_count"])
 
     async def kill_mid_fanout(self, total: int) -> None:
-        url, message = self.db("messaging"), self.fanout_message
+        """SIGKILL messaging once its first chunk's deliveries are recorded, at a random moment
+        of the next 0.3 s (its chunks are applied within a few seconds), and say how far it
+        had got: deliveries recorded, and of those sent or delivered, when it died."""
+        message = self.fanout_message
         assert message is not None
         deadline = time.monotonic() + self.args.timeout
-        recorded = settled = 0
-        while recorded == 0 and time.monotonic() < deadline:
-            recorded, _ = await probe.patiently(partial(probe.deliveries_recorded, url, message))
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(self.rng.uniform(0, 0.5))
-        recorded, settled = await probe.deliveries_recorded(url, message)
-        self.stack.kill_and_restart("messaging")
+        async with probe.connected(self.db("messaging")) as db:
+            while (await probe.deliveries_recorded(db, message))[0] == 0:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the fan-out recorded no delivery")
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(self.rng.uniform(0, 0.3))
+            self.stack.kill_and_restart("messaging")
+            recorded, settled = await probe.deliveries_recorded(db, message)
         late = " (the fan-out had finished: too late)" if settled == total else ""
         self.fault(1.0, "SIGKILL", "messaging", f"mid-fan-out: {recorded:,} of {total:,} "
                    f"deliveries recorded, {settled:,} of them sent or delivered{late}")  # fmt: skip
@@ -503,8 +507,10 @@ class Run:
             if time.monotonic() - reported > 30:
                 reported = time.monotonic()
                 lost = sum(c.lost for c in self.result.consumers)
+                effects = sum(e.lost for e in self.result.effects)
                 say(f"  {time.monotonic() - self.began:7.1f} s  {what}: {lost:,} events still to "
-                    f"apply, {sum(self.result.unpublished.values()):,} outbox rows to publish")  # fmt: skip
+                    f"apply, {sum(self.result.unpublished.values()):,} outbox rows to publish, "
+                    f"{effects:,} effects missing")  # fmt: skip
             await asyncio.sleep(POLL_SECONDS)
         return False
 
