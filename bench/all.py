@@ -272,7 +272,7 @@ def rows(outcomes: Mapping[str, Outcome], *, quick: bool) -> list[Row]:
     if "duplicates" in outcomes and duplicates:
         add(Row(f"Likely duplicates over {duplicates['prospects']:,} prospects",
                 f"{duplicates['suggest_ms_median']:,} ms median", "-", None, None, None,
-                f"{duplicates['clusters']} clusters"))  # fmt: skip
+                f"{duplicates['clusters']:,} clusters"))  # fmt: skip
     elif "duplicates" in outcomes:
         add(_failed("Likely duplicates", "-", outcomes["duplicates"], True))
     return table
