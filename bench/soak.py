@@ -112,7 +112,9 @@ class Advisor:
         await self.request("log in", "POST", "/login", data=form)
 
     def csrf(self) -> str:
-        return self.http.cookies.get(CSRF_COOKIE) or ""
+        """The CSRF cookie's value, echoed in each form (the last one set, if several are)."""
+        found = [cookie.value for cookie in self.http.cookies.jar if cookie.name == CSRF_COOKIE]
+        return (found[-1] if found else None) or ""
 
     async def contacts_table(self) -> None:
         params: dict[str, Any] = {"page": self.rng.choice((1, 1, 1, 2, 3)),
@@ -152,12 +154,10 @@ class Advisor:
         if not self.accounts:
             return await self.contacts_table()
         chosen = self.rng.sample(self.accounts, min(len(self.accounts), self.rng.randint(1, 3)))
-        form = [("csrf_token", self.csrf()), ("action", "send"),
-                ("idempotency_key", str(uuid.uuid4())),
-                ("subject", "Your quarterly review, {{ first_name }}"),
-                ("body", "Dear {{ first_name }},\n\nyour review is due; reply to book a time."),
-                ("channels", "W"), ("channels", "E"),
-                *(("account_numbers", account) for account in chosen)]  # fmt: skip
+        form = {"csrf_token": self.csrf(), "action": "send", "idempotency_key": str(uuid.uuid4()),
+                "subject": "Your quarterly review, {{ first_name }}",
+                "body": "Dear {{ first_name }},\n\nyour review is due; reply to book a time.",
+                "channels": ["W", "E"], "account_numbers": chosen}  # fmt: skip
         sent = await self.request("message sent", "POST", "/messages/compose", data=form)
         if sent is not None and self.counting and "/messages/sent/" not in str(sent.url):
             self.figures.error("message sent: the form came back")
@@ -175,7 +175,10 @@ class Advisor:
         await self.log_in()
         while time.monotonic() < until:
             action = self.rng.choices([a for a, _ in actions], weights=[w for _, w in actions])[0]
-            await action()
+            try:
+                await action()
+            except Exception as error:  # a fault of the load generator is reported, not fatal
+                self.figures.error(f"{getattr(action, '__name__', 'action')} {error!r}"[:200])
             await asyncio.sleep(min(self.rng.expovariate(1 / think), until - time.monotonic()))
         await self.http.aclose()
 

@@ -1,7 +1,7 @@
 """dashboard: masters' time zones, Full Service requests
 
 Revision ID: analytics_0006_dashboard_zones
-Revises: analytics_0005
+Revises: analytics_0008_account_links (its id kept from when it was a second head)
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "analytics_0006_dashboard_zones"
-down_revision: str | Sequence[str] | None = "analytics_0005"
+down_revision: str | Sequence[str] | None = "analytics_0008_account_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
