@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from contracts import (
     account_profiles,
@@ -31,6 +33,27 @@ class Topic:
     envelope: Any
     key: str
     description: str
+
+    @cached_property
+    def event_types(self) -> frozenset[str] | None:
+        """The ``type`` names of the events the topic's contract declares (None: some payload
+        has no fixed name, so a name alone cannot tell a declared event from an unknown one)."""
+        names: set[str] = set()
+        for model in _payload_models(self.envelope.model_fields["payload"].annotation):
+            field = getattr(model, "model_fields", {}).get("type")
+            if field is None or not isinstance(field.default, str):
+                return None
+            names.add(field.default)
+        return frozenset(names)
+
+
+def _payload_models(annotation: Any) -> list[Any]:
+    """The classes a payload annotation admits (through ``Annotated`` and unions)."""
+    if get_origin(annotation) is Annotated:
+        return _payload_models(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        return [model for arg in get_args(annotation) for model in _payload_models(arg)]
+    return [annotation]
 
 
 ACCOUNT_LIFECYCLE = Topic(

@@ -6,9 +6,9 @@ never commit. A handler gets every claimed event of its type from one poll, in p
 it can apply them with one set-based statement; ``one_at_a_time`` adapts a per-event use case.
 
 A subscription reads up to ``MAX_RECORDS`` records at a time. A record whose ``event-type``
-header names a type the subscription has no handler for is skipped unparsed (the outbox and the
-back office set the header); each other record is parsed on its own, so a malformed one is
-dead-lettered alone. The batch's events are then applied in order in one
+header names a type the topic's contract declares but the subscription has no handler for is
+skipped unparsed (the outbox and the back office set the header); each other record is parsed on
+its own, so a malformed one — a type no contract knows included — is dead-lettered alone. The batch's events are then applied in order in one
 transaction: one statement claims their ids in the inbox (an unclaimed one is a redelivery, or a
 repeat within the batch), the claimed events are cut into runs of consecutive events of one
 handler, each run goes to its handler, and it commits once. Runs, not one group per type: events of
@@ -107,16 +107,20 @@ def _text_headers(record: Any) -> dict[str, str]:
     }
 
 
-def handled_types(handlers: HandlerTable) -> frozenset[bytes | None] | None:
-    """The ``event-type`` header values of the events ``handlers`` handles, and None (a record
-    without the header is parsed to find out); None when some handled type has no fixed name."""
-    names: set[bytes | None] = {None}
+def unhandled_types(topic: Topic, handlers: HandlerTable) -> frozenset[bytes]:
+    """The ``event-type`` header values a subscription skips unparsed: the types the topic's
+    contract declares that ``handlers`` does not handle. A record naming any other type (or
+    none) is parsed, so one of a type no contract knows is dead-lettered as malformed."""
+    declared = topic.event_types
+    if declared is None:
+        return frozenset()
+    handled: set[str] = set()
     for event_type in handlers:
         field = event_type.model_fields.get("type")
         if field is None or not isinstance(field.default, str):
-            return None
-        names.add(field.default.encode())
-    return frozenset(names)
+            return frozenset()
+        handled.add(field.default)
+    return frozenset(name.encode() for name in declared - handled)
 
 
 def _event_type(record: Any) -> bytes | None:
@@ -169,7 +173,7 @@ def subscribe(
     # share a broker (staging next to production, a test run next to a demo) apart.
     consumer = f"{service}.{topic.name}"
     dead_letters = dead_letters_of(broker) or DeadLetters(service)
-    handled = handled_types(handlers)
+    skipped = unhandled_types(topic, handlers)
 
     async def apply(items: Sequence[Item]) -> None:
         async with database.unit_of_work() as uow:
@@ -187,8 +191,8 @@ def subscribe(
     async def consume(records: Any) -> None:
         items: list[Item] = []
         for record in records:
-            if handled is not None and _event_type(record) not in handled:
-                continue  # named by its header as a type without a handler here: not parsed
+            if _event_type(record) in skipped:
+                continue  # a declared type without a handler here, named by its header: not parsed
             try:
                 envelope = topic.envelope.model_validate_json(record.value or b"")
             except MALFORMED as error:

@@ -187,6 +187,20 @@ async def test_a_record_its_header_names_as_a_type_without_a_handler_is_not_pars
     assert accounts(database) == ["U1234567"]
 
 
+async def test_a_record_its_header_names_as_a_type_no_contract_knows_is_dead_lettered() -> None:
+    database = InMemoryDatabase()
+    dead: list[Any] = []
+    teleported = opened().model_dump_json().replace('"account.opened"', '"account.teleported"')
+    async with TestKafkaBroker(a_broker(database, dead)) as broker:
+        await broker.publish(teleported.encode(), LIFECYCLE,
+                             headers={"event-type": "account.teleported"})  # fmt: skip
+        await broker.publish(body(opened()), LIFECYCLE, headers={"event-type": "account.opened"})
+        await asyncio.sleep(0)
+    assert len(dead) == 1, "an unknown type is parsed, found malformed and parked, not dropped"
+    assert dead[0].reason.startswith("malformed message")
+    assert accounts(database) == ["U1234567"]
+
+
 async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered() -> None:
     attempts: list[str] = []
     dead: list[Any] = []
