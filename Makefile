@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 NPM ?= /usr/bin/npm
 
-.PHONY: up reset test install lint format bench bench-all faults soak asyncapi clean
+.PHONY: up reset lag test install lint format bench bench-all faults soak asyncapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ up: $(STAMP)
 ## Delete the book `make up` keeps in .data/ (refused while a stack runs on it): the next start is new.
 reset: $(STAMP)
 	$(BIN)/python -m deploy.data_dir reset
+
+lag: $(STAMP)
+	$(BIN)/python -m deploy.lag
 
 ## Install everything and run the whole test suite (unit, integration, end-to-end, browser).
 test: $(STAMP) $(CHROMIUM) $(NPM)

@@ -16,13 +16,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.fault_report import PartitionLag
 from contracts import topics
 from contracts.deadletter import MessageDeadLettered
 from contracts.envelope import Envelope
+from services.runtime.lag import group_lags as group_lags  # the campaign's lag probe
+from services.runtime.lag import read_to_end
 
 T = TypeVar("T")
 
@@ -176,106 +175,7 @@ def captured_emails(directory: Path, marker: str) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- the broker
-
-
-async def consumer_groups(bootstrap: str, prefix: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        listed = await admin.list_consumer_groups()
-    finally:
-        await admin.close()
-    return sorted(group for group, *_ in listed if str(group).startswith(prefix))
-
-
-@dataclass(frozen=True)
-class TopicEnd:
-    end: dict[int, int]  # read by consuming to the end
-    reported: dict[int, int]  # ListOffsets
-
-
-async def read_to_end(
-    bootstrap: str,
-    topic: str,
-    start: dict[int, int],
-    *,
-    on_record: Callable[[Any], None] | None = None,
-) -> TopicEnd:
-    """Each partition's end offset, found by reading from ``start`` (an offset per partition,
-    the beginning when absent) until a poll brings nothing and every partition's position has
-    reached the high watermark its fetches report: the watermark, or the last record's offset + 1
-    if that is more. ListOffsets' answer is kept beside it."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)  # fmt: skip
-    await consumer.start()
-    try:
-        partitions = await partitions_of(consumer, topic)
-        if not partitions:
-            return TopicEnd({}, {})
-        consumer.assign(partitions)
-        reported = {
-            tp.partition: offset for tp, offset in (await consumer.end_offsets(partitions)).items()
-        }
-        for tp in partitions:
-            if tp.partition in start:
-                consumer.seek(tp, start[tp.partition])
-            else:
-                await consumer.seek_to_beginning(tp)
-        end = {tp.partition: 0 for tp in partitions}
-        deadline = asyncio.get_running_loop().time() + 120
-        while True:  # until a poll brings nothing and every partition's position is its end
-            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
-            for tp, records in batches.items():
-                end[tp.partition] = max(end[tp.partition], records[-1].offset + 1)
-                if on_record is not None:
-                    for record in records:
-                        on_record(record)
-            marks = {tp: consumer.highwater(tp) for tp in partitions}  # known once fetched
-            caught_up = [mark is not None and await consumer.position(tp) >= mark
-                         for tp, mark in marks.items()]  # fmt: skip
-            if not batches and all(caught_up):
-                break
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end")
-        for tp, mark in marks.items():
-            end[tp.partition] = max(end[tp.partition], mark or 0)
-        return TopicEnd(end, reported)
-    finally:
-        await consumer.stop()
-
-
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    await consumer.topics()  # a metadata request: the topic's partitions are known after it
-    return [TopicPartition(topic, n) for n in sorted(consumer.partitions_for_topic(topic) or ())]
-
-
-async def group_lags(bootstrap: str, prefix: str) -> list[PartitionLag]:
-    """Every consumer group of the run (its id starts with ``prefix``): committed offset against
-    the end offset of each partition of its topic (``<prefix><service>.<topic>``)."""
-    groups = await consumer_groups(bootstrap, prefix)
-    by_topic: dict[str, list[str]] = {}
-    for group in groups:
-        by_topic.setdefault(group[len(prefix) :].split(".", 1)[1], []).append(group)
-    lags = []
-    for topic, members in sorted(by_topic.items()):
-        committed = {}
-        for group in members:
-            consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
-                                        enable_auto_commit=False)  # fmt: skip
-            await consumer.start()  # never joins the group: only fetches its offsets
-            try:
-                committed[group] = {tp: await consumer.committed(tp)
-                                    for tp in await partitions_of(consumer, topic)}  # fmt: skip
-            finally:
-                await consumer.stop()
-        lowest = {tp.partition: offset for offsets in committed.values()
-                  for tp, offset in offsets.items() if offset is not None}  # fmt: skip
-        ends = await read_to_end(bootstrap, topic, lowest)
-        for group, offsets in committed.items():
-            lags += [PartitionLag(group, topic, tp.partition, offset, ends.end[tp.partition],
-                                  ends.reported.get(tp.partition))
-                     for tp, offset in sorted(offsets.items(), key=lambda i: i[0].partition)]  # fmt: skip
-    return lags
+# (consumer groups, their lag, partitions read to their end: services/runtime/lag.py)
 
 
 async def dead_letters(bootstrap: str) -> list[MessageDeadLettered]:

@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from services.runtime.lag import PartitionLag  # the campaign's lags are the runtime's
+
 
 @dataclass(frozen=True)
 class ConsumerCount:
@@ -54,29 +56,6 @@ def counted(effect: str, expected: int | None, keys: Iterable[object]) -> Effect
     occurrences = Counter(keys)
     found = len(occurrences)
     return EffectCount(effect, expected, found, sum(occurrences.values()) - found)
-
-
-@dataclass(frozen=True)
-class PartitionLag:
-    group: str
-    topic: str
-    partition: int
-    committed: int | None
-    """None: the group never committed an offset on this partition"""
-    end: int
-    """the end offset, read by consuming to the end"""
-    reported_end: int | None = None
-    """what the broker's ListOffsets said (the embedded broker under-reports it)"""
-
-    @property
-    def lag(self) -> int:
-        return max(0, self.end - (self.committed or 0))
-
-    @property
-    def past_end(self) -> int:
-        """How far the committed offset lies beyond the end: the group would skip as many
-        records as arrive before the end reaches it (a commit meant for another log)."""
-        return max(0, (self.committed or 0) - self.end)
 
 
 @dataclass(frozen=True)

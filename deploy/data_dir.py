@@ -51,12 +51,12 @@ class DataDir:
         launcher has it; ends what a killed launcher left running (PostgreSQL excepted: the
         next start reuses a server still running on the directory)."""
         launcher, *processes = self._recorded().values()
-        running = _alive(launcher)
+        running = recorded_process(launcher)
         if running is not None and running.pid != os.getpid():
             raise StackAlreadyRunning(
                 f"a stack already runs on {self.path} (launcher pid {running.pid}); stop it first"
             )
-        leftovers = [process for process in map(_alive, processes) if process]
+        leftovers = [process for process in map(recorded_process, processes) if process]
         for process in leftovers:
             with contextlib.suppress(psutil.Error):
                 process.terminate()
@@ -85,7 +85,7 @@ class DataDir:
         found = [
             f"{name} (pid {process.pid})"
             for name, entry in self._recorded().items()
-            if (process := _alive(entry)) is not None
+            if (process := recorded_process(entry)) is not None
         ]
         # the kept server, and a throwaway one of a benchmark running beside (run-<pid>/postgres)
         for postgres in [self.postgres, *self.path.glob("run-*/postgres")]:
@@ -124,7 +124,7 @@ def _identity(pid: int) -> dict[str, float]:
         return {"pid": pid, "started": 0.0}
 
 
-def _alive(entry: object) -> psutil.Process | None:
+def recorded_process(entry: object) -> psutil.Process | None:
     if not isinstance(entry, dict):
         return None
     try:
