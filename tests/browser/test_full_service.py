@@ -30,9 +30,20 @@ def _an_open_client(page: Page, which: int = -1) -> str:
     raise AssertionError("the simulator opened no client account")
 
 
+def _a_client_not_enrolled(page: Page) -> str:
+    """An open client that no earlier test (the stack is shared) has enrolled."""
+    _an_open_client(page)  # once the simulator has opened some
+    items = page.request.get("/api/v1/contacts?kind=client&page_size=50").json()["items"]
+    for item in reversed([i for i in items if i["status"] == "open" and i["account_number"]]):
+        page.goto(f"/contacts/{item['id']}/full-service")
+        if page.locator("[data-enrolment]").get_attribute("data-enrolment") == "none":
+            return str(item["id"])
+    raise AssertionError("every open client of the first page is enrolled")
+
+
 def test_a_withdrawal_is_held_confirmed_and_its_rejection_shown(page: Page) -> None:
     log_in(page)
-    client = _an_open_client(page)
+    client = _a_client_not_enrolled(page)
     page.goto(f"/contacts/{client}")
     page.get_by_role("navigation", name="Record").get_by_role("link", name="Transfer & Pay").click()
     expect(page.locator("[data-enrolment]")).to_have_text("Not enrolled")
