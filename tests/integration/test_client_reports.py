@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from contracts.access import Access, ClientScope, Right
 from services.analytics.domain.ledger import LedgerRow
+from services.analytics.domain.master_days import MasterZone
 from services.analytics.domain.statistics import ContactState, GroupMembers
 from services.analytics.service_layer.reports import deliver_scheduled_pass
 from services.analytics.service_layer.unit_of_work import SqlAnalyticsUnitOfWork
@@ -229,6 +230,31 @@ async def test_a_schedule_delivers_each_period_once_across_a_restart(
 
         await book.ok("DELETE", f"/reports/accounts/{account}/schedules/{schedule['id']}", 204)
         assert (await book.ok("GET", f"/reports/accounts/{account}/schedules"))["items"] == []
+
+
+async def test_a_schedules_periods_are_the_masters_days(analytics_service: RunningService) -> None:
+    """A master in Los Angeles: its month ends at 08:00 UTC on the 1st (07:00 in summer), and
+    the month is not due before."""
+    master = a_master()
+    account = f"Z{master[1:8]}"
+    await seed_account(analytics_service, master, account)
+    database = analytics_service.app.state.context.database
+    async with database.unit_of_work() as uow:
+        await uow.master_zones.upsert(
+            [MasterZone(master, "America/Los_Angeles", datetime.now(UTC))]
+        )
+        await uow.commit()
+    book = Book(analytics_service, master)
+    schedule = await book.ok("POST", f"/reports/accounts/{account}/schedules", 201,
+                             json={"report": "statement", "frequency": "monthly"})  # fmt: skip
+    starts = date.fromisoformat(schedule["starts_on"])
+    following = (starts.replace(day=1) + timedelta(days=32)).replace(day=1)
+    clock = FrozenClock(datetime.combine(following, datetime.min.time(), UTC) + timedelta(hours=6))
+    await deliver_scheduled_pass(database, clock)  # still the last day of the month in LA
+    assert await count_deliveries(database, schedule["id"]) == 0
+    clock.advance(timedelta(hours=3))  # 01:00 or 02:00 on the 1st in LA
+    await deliver_scheduled_pass(database, clock)
+    assert await count_deliveries(database, schedule["id"]) == 1
 
 
 async def test_a_groups_statements_are_built_in_the_background(

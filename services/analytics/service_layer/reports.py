@@ -39,10 +39,12 @@ from contracts.reports import (
 )
 from services.analytics.domain import statements as rules
 from services.analytics.domain.ledger import LedgerRow, describe
+from services.analytics.domain.master_days import today_in, zone_named
 from services.analytics.domain.performance import build_performance
 from services.analytics.service_layer import account_links
 from services.analytics.service_layer import report_documents as documents
 from services.analytics.service_layer.account_links import AccountLinksUnitOfWork
+from services.analytics.store.masters import MasterZoneRepository
 from services.analytics.store.reports import ReportRepository
 from services.runtime.clock import Clock
 from services.runtime.consumers import Delivery
@@ -65,6 +67,14 @@ CONSOLIDATED_NOTE = (" Consolidated: each amount is the sum over the linked acco
 class ReportsUnitOfWork(EventPublisher, Protocol):
     @property
     def reports(self) -> ReportRepository: ...
+
+    @property
+    def master_zones(self) -> MasterZoneRepository: ...
+
+
+async def master_today(uow: ReportsUnitOfWork, master: str, now: datetime) -> date:
+    """The master's date at ``now``, in its time zone (UTC until the gateway announced it)."""
+    return today_in(zone_named(await uow.master_zones.zone_of(master)), now)
 
 
 def allowed(access: Access, report: ReportKind) -> None:
@@ -353,12 +363,12 @@ async def add_schedule(
     access: Access, now: datetime,
 ) -> ScheduleOut:  # fmt: skip
     """Deliver the report every month or quarter, from the period holding today on: each
-    period once, on the first day after it ends (UTC)."""
+    period once, on the first day after it ends (days in the master's time zone)."""
     allowed(access, command.report)
     await _reach(uow, master, account, access)
     row = {"schedule_id": uuid4(), "master_account_id": master, "account_number": account,
            "report": command.report.value, "frequency": command.frequency, "sections": list(command.sections),
-           "starts_on": now.date(), "created_by": user_id, "created_at": now, "cancelled_at": None}  # fmt: skip
+           "starts_on": await master_today(uow, master, now), "created_by": user_id, "created_at": now, "cancelled_at": None}  # fmt: skip
     await uow.reports.add_schedule(row)
     return _schedule_view(row)
 
@@ -389,10 +399,13 @@ async def deliver_scheduled(uow: ReportsUnitOfWork, *, now: datetime, limit: int
     """One pass of the schedule job: each active schedule's last complete period that holds or
     follows its first day and was not delivered yet is claimed (a unique row per schedule and
     period) and its delivery published in this same transaction; returns how many."""
-    today = now.date()
+    todays: dict[str, date] = {}
     due = []
     for row in await uow.reports.due_schedules(limit=1000):
-        start, end = last_complete_period(row["frequency"], today)
+        master = row["master_account_id"]
+        if master not in todays:
+            todays[master] = await master_today(uow, master, now)
+        start, end = last_complete_period(row["frequency"], todays[master])
         if end >= row["starts_on"]:
             due.append((row, start, end))
     done = await uow.reports.delivered_periods([row["schedule_id"] for row, _, _ in due])
@@ -417,7 +430,7 @@ async def deliver_scheduled(uow: ReportsUnitOfWork, *, now: datetime, limit: int
                 "updated_at": now})  # fmt: skip
         sent += 1
     if sent:
-        log.info("scheduled reports delivered", count=sent, day=today.isoformat())
+        log.info("scheduled reports delivered", count=sent, at=now.isoformat())
     return sent
 
 
