@@ -352,6 +352,20 @@ def last_complete_period(frequency: str, today: date) -> tuple[date, date]:
     return date(end.year, start_month, 1), end
 
 
+CATCH_UP_PERIODS = 12  # a schedule whose deliveries were missed (the job down) catches up on these
+
+
+def periods_due(frequency: str, starts_on: date, today: date) -> list[tuple[date, date]]:
+    """The whole months or quarters before ``today`` that end on or after ``starts_on``, oldest
+    first, at most the last ``CATCH_UP_PERIODS``."""
+    due: list[tuple[date, date]] = []
+    start, end = last_complete_period(frequency, today)
+    while end >= starts_on and len(due) < CATCH_UP_PERIODS:
+        due.append((start, end))
+        start, end = last_complete_period(frequency, start)
+    return due[::-1]
+
+
 def _schedule_view(row: dict[str, Any]) -> ScheduleOut:
     return ScheduleOut(id=row["schedule_id"], account_number=row["account_number"], report=row["report"],
                        frequency=row["frequency"], sections=row["sections"], starts_on=row["starts_on"],
@@ -396,18 +410,20 @@ async def cancel_schedule(
 
 
 async def deliver_scheduled(uow: ReportsUnitOfWork, *, now: datetime, limit: int = SCHEDULES_PER_PASS) -> int:  # fmt: skip
-    """One pass of the schedule job: each active schedule's last complete period that holds or
-    follows its first day and was not delivered yet is claimed (a unique row per schedule and
-    period) and its delivery published in this same transaction; returns how many."""
+    """One pass of the schedule job: each active schedule's whole periods that hold or follow its
+    first day and were not delivered yet (the last ``CATCH_UP_PERIODS`` at most, oldest first) are
+    claimed (a unique row per schedule and period) and their deliveries published in this same
+    transaction; returns how many."""
     todays: dict[str, date] = {}
     due = []
     for row in await uow.reports.due_schedules(limit=1000):
         master = row["master_account_id"]
         if master not in todays:
             todays[master] = await master_today(uow, master, now)
-        start, end = last_complete_period(row["frequency"], todays[master])
-        if end >= row["starts_on"]:
-            due.append((row, start, end))
+        due += [
+            (row, start, end)
+            for start, end in periods_due(row["frequency"], row["starts_on"], todays[master])
+        ]
     done = await uow.reports.delivered_periods([row["schedule_id"] for row, _, _ in due])
     sent = 0
     for row, start, end in due:

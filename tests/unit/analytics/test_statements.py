@@ -28,7 +28,12 @@ from services.analytics.domain.statements import (
     time_weighted,
 )
 from services.analytics.service_layer import report_documents as documents
-from services.analytics.service_layer.reports import last_complete_period, statement_view
+from services.analytics.service_layer.reports import (
+    CATCH_UP_PERIODS,
+    last_complete_period,
+    periods_due,
+    statement_view,
+)
 from services.runtime.errors import Invalid
 
 D = Decimal
@@ -250,6 +255,18 @@ def test_the_last_complete_period_of_a_schedule() -> None:
         date(2025, 10, 1),
         date(2025, 12, 31),
     )
+
+
+def test_a_schedule_catches_up_on_the_periods_it_missed_oldest_first() -> None:
+    months = periods_due("monthly", date(2026, 1, 15), date(2026, 4, 2))
+    assert [start for start, _ in months] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert periods_due("monthly", date(2026, 4, 1), date(2026, 4, 30)) == []
+    quarters = periods_due("quarterly", date(2026, 2, 10), date(2026, 10, 1))
+    assert quarters == [(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 6, 30)),
+                        (date(2026, 7, 1), date(2026, 9, 30))]  # fmt: skip
+    years_down = periods_due("monthly", date(2020, 1, 1), date(2026, 4, 1))
+    assert len(years_down) == CATCH_UP_PERIODS
+    assert (years_down[0][0], years_down[-1][1]) == (date(2025, 4, 1), date(2026, 3, 31))
 
 
 def test_the_simulated_benchmark_is_one_level_per_master_and_deterministic() -> None:
