@@ -14,16 +14,15 @@ fine here: the HTML is an email or sits in a frame with its own policy. Every va
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-
-from jinja2 import Template
+from json.encoder import encode_basestring as _json_string  # what dumps writes for a str
 
 from contracts.accounts import Channel
+from services.messaging.domain.substitution import CompiledTemplate
 from services.messaging.domain.templates import (
     VARIABLES,
     CompiledBody,
@@ -72,8 +71,9 @@ class CompiledMessage:
     """A composition with its templates compiled: render it for each recipient."""
 
     composition: Composition
-    subject: Template
+    subject: CompiledTemplate
     body: CompiledBody
+    names: tuple[str, ...]  # every variable a recipient's values fill
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,12 @@ class Rendered:
 
 
 def _canonical(subject: str, html: str | None, text: str) -> bytes:
-    content = {"html": html, "subject": subject, "text": text}
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """``json.dumps({"html": ..., "subject": ..., "text": ...}, sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, written out: its bytes, without an encoder
+    built for every recipient."""
+    html_json = "null" if html is None else _json_string(html)
+    subject_json, text_json = _json_string(subject), _json_string(text)
+    return f'{{"html":{html_json},"subject":{subject_json},"text":{text_json}}}'.encode()
 
 
 def compile_message(composition: Composition) -> CompiledMessage:
@@ -100,6 +104,7 @@ def compile_message(composition: Composition) -> CompiledMessage:
         composition,
         compile_subject(composition.subject, extra),
         compile_body(composition.body, extra),
+        (*VARIABLES, *sorted(extra)),
     )
 
 
@@ -189,17 +194,39 @@ def render(
 ) -> Rendered:
     """The message for one recipient on one channel. ``variables`` are the recipient's (a known
     variable left out renders empty); a ``Composition`` is compiled here (and cached)."""
+    return render_channels(message, variables, (channel,), branding)[channel]
+
+
+def render_channels(
+    message: CompiledMessage | Composition,
+    variables: Mapping[str, str],
+    channels: Iterable[Channel],
+    branding: BrandingView = NO_BRANDING,
+) -> dict[Channel, Rendered]:
+    """``render`` on each of ``channels`` for one recipient, each template rendered once: the
+    Message Center and the email carry one content, and a bulletin is cut from the same subject
+    and text."""
     compiled = message if isinstance(message, CompiledMessage) else _compiled(message)
-    names = (*VARIABLES, *sorted(compiled.composition.extra_variables))
-    values = {name: variables.get(name) or "" for name in names}
+    values = {name: variables.get(name) or "" for name in compiled.names}
     subject = _LINE_BREAKS.sub(" ", compiled.subject.render(values)).strip()
     layout = _layout(compiled.composition, branding)
     text = layout.text_before + compiled.body.text.render(values) + layout.text_after
-    html: str | None
-    if channel is Channel.BULLETIN:
-        subject = _shortened(subject, BULLETIN_SUBJECT_MAX_CHARS)
-        text, html = _shortened(text, BULLETIN_MAX_CHARS), None
-    else:
-        html = layout.html_before + compiled.body.html.render(values) + layout.html_after
+    by_channel: dict[Channel, Rendered] = {}
+    page: Rendered | None = None  # the HTML version
+    for channel in channels:
+        if channel is Channel.BULLETIN:
+            short_subject = _shortened(subject, BULLETIN_SUBJECT_MAX_CHARS)
+            by_channel[channel] = _rendered(
+                channel, short_subject, None, _shortened(text, BULLETIN_MAX_CHARS)
+            )
+        elif page is None:
+            html = layout.html_before + compiled.body.html.render(values) + layout.html_after
+            page = by_channel[channel] = _rendered(channel, subject, html, text)
+        else:
+            by_channel[channel] = Rendered(channel, page.subject, page.html, page.text, page.sha256)
+    return by_channel
+
+
+def _rendered(channel: Channel, subject: str, html: str | None, text: str) -> Rendered:
     digest = hashlib.sha256(_canonical(subject, html, text)).hexdigest()
     return Rendered(channel=channel, subject=subject, html=html, text=text, sha256=digest)

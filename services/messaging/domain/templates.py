@@ -23,9 +23,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import nh3
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from services.messaging.domain.substitution import CompiledTemplate, compile_template
 from services.runtime.errors import Conflict, Invalid, Location
 
 VARIABLES: Mapping[str, str] = {
@@ -314,14 +315,14 @@ def _text_source(sanitized: str) -> str:
 
 @dataclass(frozen=True)
 class CompiledBody:
-    html: Template
-    text: Template
+    html: CompiledTemplate
+    text: CompiledTemplate
 
 
-def compile_subject(source: str, extra_variables: Collection[str] = ()) -> Template:
+def compile_subject(source: str, extra_variables: Collection[str] = ()) -> CompiledTemplate:
     """The subject's template (plain text: its values are not escaped, the layout escapes)."""
     check_template(source, field="subject", extra_variables=extra_variables)
-    return TEXT_ENVIRONMENT.from_string(source)
+    return compile_template(TEXT_ENVIRONMENT, source)
 
 
 def compile_body(source: str, extra_variables: Collection[str] = ()) -> CompiledBody:
@@ -331,7 +332,9 @@ def compile_body(source: str, extra_variables: Collection[str] = ()) -> Compiled
     text = _text_source(sanitized)
     for cleaned in (sanitized, text):  # what cleaning left must pass the same checks
         check_template(cleaned, field="body", extra_variables=extra_variables)
-    return CompiledBody(HTML_ENVIRONMENT.from_string(sanitized), TEXT_ENVIRONMENT.from_string(text))
+    return CompiledBody(
+        compile_template(HTML_ENVIRONMENT, sanitized), compile_template(TEXT_ENVIRONMENT, text)
+    )
 
 
 # --- template records --------------------------------------------------------------------------

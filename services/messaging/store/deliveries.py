@@ -22,26 +22,26 @@ _UUIDS = ARRAY(PgUUID(as_uuid=True))
 
 # Only the rows that were not there come back: their effects (inbox row, bulletin, email) happen
 # once, even when a chunk is applied again or by two replicas at once (the second waits for the
-# first one's commit on the key, then inserts nothing).
+# first one's commit on the key, then inserts nothing). What a chunk's rows share is sent once
+# (the driver checks every element of an array it encodes: a fan-out's largest client cost).
 _INSERT_NEW = text(
     """
     INSERT INTO deliveries (message_id, contact_id, channel, master_account_id, status,
                             attempts, next_attempt_at, reason, content_sha256, queued_at,
                             updated_at)
-    SELECT d.message_id, d.contact_id, d.channel, d.master, d.status, 0, d.next_attempt_at,
-           d.reason, d.sha, d.queued_at, now()
-    FROM unnest(CAST(:message_ids AS uuid[]), CAST(:contact_ids AS uuid[]),
-                CAST(:channels AS varchar[]), CAST(:masters AS varchar[]),
+    SELECT CAST(:message_id AS uuid), d.contact_id, d.channel, CAST(:master AS varchar),
+           d.status, 0, d.next_attempt_at, d.reason, d.sha, CAST(:queued_at AS timestamptz),
+           now()
+    FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:channels AS varchar[]),
                 CAST(:statuses AS varchar[]), CAST(:next_attempts AS timestamptz[]),
-                CAST(:reasons AS varchar[]), CAST(:shas AS varchar[]),
-                CAST(:queued AS timestamptz[]))
-         AS d(message_id, contact_id, channel, master, status, next_attempt_at, reason, sha,
-              queued_at)
-    ORDER BY d.message_id, d.contact_id, d.channel
+                CAST(:reasons AS varchar[]), CAST(:shas AS varchar[]))
+         AS d(contact_id, channel, status, next_attempt_at, reason, sha)
+    ORDER BY d.contact_id, d.channel
     ON CONFLICT DO NOTHING
     RETURNING contact_id, channel
     """
-).bindparams(bindparam("message_ids", type_=_UUIDS), bindparam("contact_ids", type_=_UUIDS))
+).bindparams(bindparam("contact_ids", type_=_UUIDS))
+_CHANNELS = {channel.value: channel for channel in Channel}
 
 _CLAIM_DUE_EMAILS = text(
     """
@@ -81,29 +81,34 @@ _MARK_BOUNCED = text(
 ).bindparams(bindparam("message_ids", type_=_UUIDS), bindparam("contact_ids", type_=_UUIDS))
 
 
+def _message_order(group: tuple[tuple[UUID, str, datetime], Any]) -> tuple[int, str, datetime]:
+    (message_id, master, queued_at), _ = group
+    return message_id.int, master, queued_at  # rows locked in key order, as PostgreSQL sorts
+
+
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def insert_new(self, rows: Sequence[NewDelivery]) -> set[tuple[UUID, Channel]]:
         """Insert the deliveries not there yet; the (contact, channel) pairs that were new."""
-        if not rows:
-            return set()
-        result = await self._session.execute(
-            _INSERT_NEW,
-            {
-                "message_ids": [r.message_id for r in rows],
-                "contact_ids": [r.contact_id for r in rows],
-                "channels": [r.channel.value for r in rows],
-                "masters": [r.master_account_id for r in rows],
-                "statuses": [r.status.value for r in rows],
-                "next_attempts": [r.next_attempt_at for r in rows],
-                "reasons": [r.reason for r in rows],
-                "shas": [r.content_sha256 for r in rows],
-                "queued": [r.queued_at for r in rows],
-            },
-        )
-        return {(row.contact_id, Channel(row.channel)) for row in result}
+        shared: dict[tuple[UUID, str, datetime], list[NewDelivery]] = {}
+        for row in rows:  # one group for a fan-out chunk
+            key = (row.message_id, row.master_account_id, row.queued_at)
+            shared.setdefault(key, []).append(row)
+        new: set[tuple[UUID, Channel]] = set()
+        for (message_id, master, queued_at), group in sorted(shared.items(), key=_message_order):
+            result = await self._session.execute(_INSERT_NEW, {
+                "message_id": message_id, "master": master, "queued_at": queued_at,
+                "contact_ids": [r.contact_id for r in group],
+                "channels": [r.channel.value for r in group],
+                "statuses": [r.status.value for r in group],
+                "next_attempts": [r.next_attempt_at for r in group],
+                "reasons": [r.reason for r in group],
+                "shas": [r.content_sha256 for r in group],
+            })  # fmt: skip
+            new.update((contact_id, _CHANNELS[channel]) for contact_id, channel in result)
+        return new
 
     async def claim_due_emails(self, now: datetime, limit: int) -> list[EmailDelivery]:
         """Queued emails due by ``now``, locked for this transaction; rows another sender holds
