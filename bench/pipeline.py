@@ -2,11 +2,13 @@
 
     python -m bench.pipeline [--events N] [--seed S] [--start DATE] [--clients C]
                              [--timeout SECONDS] [--json] [--profile DIR]
+                             [--replicas SERVICE=N ...]
 
 On one broker and one PostgreSQL (embedded, unless KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL name
 real ones) it starts the whole stack, measures raw aiokafka produce and consume on a fresh topic,
 then publishes N back-office events as fast as possible and waits until contacts has applied
 every event it has a handler for and analytics every contact event contacts published.
+``--replicas contacts=2`` runs two processes of contacts, sharing its consumer groups' partitions.
 See bench/README.md for how to read the figures.
 """
 
@@ -36,13 +38,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.cpu import postgres_backends, process_cpu
 from bench.local import RAW_PARTITIONS, START, Message, raw_produce
+from bench.service_logs import DEADLOCK, ONE_AT_A_TIME, LogWindow
 from contracts import topics
 from contracts.services import SERVICE_NAMES
 from deploy.demo import DEMO_MASTERS
 from deploy.simulator import BackOffice, SimulatedEvent, producer, send_all
-from deploy.stack import Stack, StackConfig
+from deploy.stack import Stack, StackConfig, service_of
 from services.analytics.app import DEFINITION as ANALYTICS
 from services.contacts.app import DEFINITION as CONTACTS
+from services.runtime.consumers import SESSION_TIMEOUT_MS
 from services.runtime.settings import async_database_url
 
 POLL_SECONDS = 0.5
@@ -88,6 +92,11 @@ class Figures:
     bench_cpu_seconds: float = 0.0  # this process during end to end: send_all and the polling
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     """CPU each part of the system used during end to end (Linux /proc; empty elsewhere)"""
+    replicas: dict[str, int] = field(default_factory=dict)  # processes of a service, when not 1
+    deadlocks: int = 0  # lines naming "deadlock detected" the services logged during end to end
+    one_at_a_time: int = 0  # batches a consumer fell back to applying event by event, meanwhile
+    deadlocks_by_process: dict[str, int] = field(default_factory=dict)
+    one_at_a_time_by_process: dict[str, int] = field(default_factory=dict)
     platform: str = field(default_factory=platform.platform)
 
     def applied(self, service: str) -> int:
@@ -235,6 +244,8 @@ async def end_to_end(
     stack: Stack, events: Sequence[SimulatedEvent], figures: Figures, budget: float
 ) -> None:
     watcher = Watcher(stack, events)
+    logs = LogWindow({c.name: c.log_path for c in stack.children
+                      if service_of(c.name) in SERVICE_NAMES})  # fmt: skip
     load_before, cpu_before = os.getloadavg()[0], time.process_time()
     parts_before = cpu_by_part(stack)
     try:
@@ -272,6 +283,10 @@ async def end_to_end(
         figures.cpu_seconds = {
             part: round(parts_after[part] - parts_before.get(part, 0.0), 2) for part in parts_after
         }
+        figures.deadlocks_by_process = logs.lines_with(DEADLOCK)
+        figures.one_at_a_time_by_process = logs.lines_with(ONE_AT_A_TIME)
+        figures.deadlocks = sum(figures.deadlocks_by_process.values())
+        figures.one_at_a_time = sum(figures.one_at_a_time_by_process.values())
         await watcher.dispose()
 
 
@@ -325,6 +340,7 @@ def table(f: Figures) -> str:
             row("3. raw aiokafka consume", f.events, f.raw_consume_seconds,
                 r["raw_consume_per_second"]),
             *cpu_lines(f),
+            *replica_lines(f),
             "",
             f"  end to end / raw produce: {ratio(r['end_to_end_over_raw_produce'])}"
             f"   end to end / raw consume: {ratio(r['end_to_end_over_raw_consume'])}",
@@ -347,7 +363,38 @@ def cpu_lines(f: Figures) -> list[str]:
     ]
 
 
+def replica_lines(f: Figures) -> list[str]:
+    """The CPU of each process of a replicated service, and what the services' logs tell."""
+    lines = [
+        f"  {name}: {count} processes, CPU "
+        + ", ".join(f"{part} {seconds:.1f} s" for part, seconds in f.cpu_seconds.items()
+                    if service_of(part) == name)
+        for name, count in f.replicas.items()
+    ]  # fmt: skip
+    return [
+        "",
+        *lines,
+        f"  Services' logs during end to end: {f.deadlocks} deadlocks"
+        f"{by_process(f.deadlocks_by_process)}, {f.one_at_a_time} batches applied one event "
+        f"at a time{by_process(f.one_at_a_time_by_process)}",
+    ]
+
+
+def by_process(counts: dict[str, int]) -> str:
+    return f" ({', '.join(f'{name} {count}' for name, count in counts.items())})" if counts else ""
+
+
 # --------------------------------------------------------------------------- command line
+
+
+def replica_count(text: str) -> tuple[str, int]:
+    """``contacts=2``: a service and how many processes of it run."""
+    name, _, count = text.partition("=")
+    if name not in SERVICE_NAMES or not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=N with N >= 1 and SERVICE one of {', '.join(SERVICE_NAMES)}"
+        )
+    return name, int(count)
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -368,6 +415,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--profile", type=Path, metavar="DIR",
         help="run every service under cProfile; each writes DIR/<service>-<pid>.prof and .txt "
              "when the stack stops (the figures are then slower, the shares still tell)")  # fmt: skip
+    add("--replicas", type=replica_count, action="append", default=[], metavar="SERVICE=N",
+        help="run N processes of the service, sharing its consumer groups (repeatable)")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -409,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         python=platform.python_version(),
         broker=config.kafka_bootstrap_servers or "embedded (Tansu)",
         database="external" if config.database_url else "embedded",
+        replicas={name: count for name, count in args.replicas if count > 1},
     )
     stack = Stack(config)
     try:
@@ -418,6 +468,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         say(f"Starting the stack (logs in {stack.logs})…")
         stack.start()
+        for name, count in figures.replicas.items():
+            say(f"Starting {name} up to {count} processes…")
+            stack.add_replicas(name, count - 1)
+        if figures.replicas:
+            # the new members' joins rebalance the groups; a join ends within a session timeout
+            time.sleep(SESSION_TIMEOUT_MS / 1000)
         asyncio.run(_measure(stack, events, figures, args.timeout))
     except KeyboardInterrupt:
         say("Interrupted.")

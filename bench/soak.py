@@ -53,6 +53,9 @@ ACCOUNT_CELL = re.compile(r'data-column="account_number"[^>]*>(\w+)</td>')
 SORTS = ("contact", "type", "account_type", "account_number", "status", "net_asset_value")
 SEARCHES = ("an", "mi", "sa", "ra", "el", "to", "U1", "U2")
 MiB = 1024 * 1024
+# The communication center's answer when a chosen account is no longer an open client it knows
+# (closed since the table listed it, or opened so recently that its event has not arrived yet).
+STALE_ACCOUNT = "not an open client account you can reach"
 
 
 def say(message: str) -> None:
@@ -68,6 +71,8 @@ class Figures:
     """latency in ms of every answered request, per action"""
     errors: dict[str, int] = field(default_factory=dict)
     """"<action> <status>" (or the exception's name) -> how many"""
+    refused: dict[str, int] = field(default_factory=dict)
+    """refusals a person would get too (the choice went stale), with their reason -> how many"""
     memory: dict[str, list[float]] = field(default_factory=dict)
     """MiB per process, one sample every 30 s after the warm-up"""
     exited: list[str] = field(default_factory=list)
@@ -90,8 +95,10 @@ class Advisor:
         self.counting = False
 
     async def request(
-        self, action: str, method: str, path: str, **kwargs: Any
+        self, action: str, method: str, path: str, *, stale: str | None = None, **kwargs: Any
     ) -> httpx.Response | None:
+        """One request, timed; a status of 400 or more is an error, except a 422 whose page
+        says ``stale`` (a choice made from an earlier page that no longer holds): a refusal."""
         began = time.perf_counter()
         try:
             response = await self.http.request(method, path, **kwargs)
@@ -103,7 +110,10 @@ class Advisor:
             self.figures.requests.setdefault(action, []).append(
                 (time.perf_counter() - began) * 1000
             )
-            if response.status_code >= 400:
+            if response.status_code == 422 and stale and stale in response.text:
+                key = f"{action} 422: {stale}"
+                self.figures.refused[key] = self.figures.refused.get(key, 0) + 1
+            elif response.status_code >= 400:
                 self.figures.error(f"{action} {response.status_code}")
         return response
 
@@ -158,8 +168,13 @@ class Advisor:
                 "subject": "Your quarterly review, {{ first_name }}",
                 "body": "Dear {{ first_name }},\n\nyour review is due; reply to book a time.",
                 "channels": ["W", "E"], "account_numbers": chosen}  # fmt: skip
-        sent = await self.request("message sent", "POST", "/messages/compose", data=form)
-        if sent is not None and self.counting and "/messages/sent/" not in str(sent.url):
+        sent = await self.request("message sent", "POST", "/messages/compose", data=form,
+                                  stale=STALE_ACCOUNT)  # fmt: skip
+        if sent is None or sent.status_code != 200:
+            if sent is not None and sent.status_code == 422:  # choose from a fresh page next time
+                self.accounts = [a for a in self.accounts if a not in chosen]
+            return
+        if self.counting and "/messages/sent/" not in str(sent.url):
             self.figures.error("message sent: the form came back")
 
     async def log_out_and_in(self) -> None:
@@ -263,6 +278,9 @@ def report(f: Figures) -> str:
         "",
         "  errors: " + (", ".join(f"{key} x{n}" for key, n in ranked) or "none"),
     ]
+    if f.refused:
+        lines.append("  refused, as a person would be: "
+                     + ", ".join(f"{key} x{n}" for key, n in sorted(f.refused.items())))  # fmt: skip
     if f.exited:
         lines.append(f"  processes that exited: {', '.join(f.exited)}")
     lines += ["", f"  {'resident memory (MiB)':<22}{'start':>8}{'end':>8}{'peak':>8}{'change':>9}"]
@@ -271,6 +289,13 @@ def report(f: Figures) -> str:
             start, end = samples[0], samples[-1]
             change = f"{(end - start) / start:+.1%}" if start else "-"
             lines.append(f"  {part:<22}{start:>8.0f}{end:>8.0f}{max(samples):>8.0f}{change:>9}")
+    moving = {part: s for part, s in f.memory.items() if s and abs(s[-1] - s[0]) > 0.1 * s[0]}
+    if moving:  # flat after a step, or climbing: the samples tell
+        lines += [
+            "",
+            "  every sample (MiB, 30 s apart) of the processes that changed by more than 10 %:",
+        ]
+        lines += [f"  {part:<22}{' '.join(f'{v:.0f}' for v in s)}" for part, s in moving.items()]
     verdict = "PASS" if not f.errors and not f.exited else "FAIL"
     lines += [
         "",

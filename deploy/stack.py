@@ -46,6 +46,12 @@ from deploy.infrastructure import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+REPLICA_MARK = "#"
+
+
+def service_of(process: str) -> str:
+    """The service a process runs: ``contacts#2`` is the second replica of contacts."""
+    return process.partition(REPLICA_MARK)[0]
 
 
 @dataclass
@@ -211,20 +217,35 @@ class Stack:
     def start_services(
         self, names: Sequence[str] = SERVICE_NAMES, timeout: float = 240
     ) -> dict[str, str]:
-        """Start the services and return their URLs once each answers as itself. A service that
-        lost its port to another process before binding it is started again on a new port."""
-        ports = {name: self._spawn_service(name) for name in names}
-        waiting = set(names)
+        """Start the services and return their URLs once each answers as itself."""
+        ports = self._start_and_wait(names, timeout)
+        return {service_named(name).url_variable: f"http://127.0.0.1:{port}"
+                for name, port in ports.items()}  # fmt: skip
+
+    def add_replicas(self, name: str, count: int, timeout: float = 240) -> list[str]:
+        """Start ``count`` more processes of a running service, named ``contacts#2``,
+        ``contacts#3``, …: on the same database and consumer groups (the replicas share the
+        partitions), each on a port of its own. Returns their names once each answers."""
+        running = sum(service_of(child.name) == name for child in self.children)
+        processes = [f"{name}{REPLICA_MARK}{running + n}" for n in range(1, count + 1)]
+        self._start_and_wait(processes, timeout)
+        return processes
+
+    def _start_and_wait(self, processes: Sequence[str], timeout: float) -> dict[str, int]:
+        """Start service processes and return their ports once each answers as its service. A
+        process that lost its port to another before binding it is started again on a new one."""
+        ports = {process: self._spawn_service(process) for process in processes}
+        waiting = set(processes)
         deadline = time.monotonic() + timeout
         while waiting and time.monotonic() < deadline:
-            for name in sorted(waiting):
-                child = self.child(name)
+            for process in sorted(waiting):
+                child = self.child(process)
                 if child.running:
-                    if self._answers_as(name, ports[name]):
-                        waiting.discard(name)
+                    if self._answers_as(service_of(process), ports[process]):
+                        waiting.discard(process)
                 elif "address already in use" in child.log_tail().lower():
                     self.children.remove(child)
-                    ports[name] = self._spawn_service(name)
+                    ports[process] = self._spawn_service(process)
                 else:
                     self.fail_if_a_child_died()
             time.sleep(0.3)
@@ -232,10 +253,10 @@ class Stack:
             raise TimeoutError(
                 f"services not up after {timeout:.0f}s: {', '.join(sorted(waiting))}"
             )
-        return {service_named(name).url_variable: f"http://127.0.0.1:{port}"
-                for name, port in ports.items()}  # fmt: skip
+        return ports
 
-    def _spawn_service(self, name: str) -> int:
+    def _spawn_service(self, process: str) -> int:
+        name = service_of(process)
         port = free_port()
         env = {
             **self._common_env(),
@@ -244,7 +265,7 @@ class Stack:
             "HTTP_PORT": str(port),
             **self._portal_links_and_mail(),
         }
-        self._spawn(name, service_named(name).module, env)
+        self._spawn(process, service_named(name).module, env)
         return port
 
     @staticmethod

@@ -36,6 +36,17 @@ def test_any_error_or_exited_process_fails() -> None:
     assert "Verdict: FAIL" in report(figures)
 
 
+def test_a_stale_choice_refused_is_listed_apart_and_memory_that_moves_is_shown_in_full() -> None:
+    figures = Figures(minutes=1, users=2, think_seconds=3, seconds=60)
+    figures.requests = {"message sent": [40.0, 45.0]}
+    figures.refused = {"message sent 422: not an open client account you can reach": 1}
+    figures.memory = {"messaging": [100.0, 100.0, 130.0], "contacts": [200.0, 201.0]}
+    shown = report(figures)
+    assert "refused, as a person would be: message sent 422: not an open client" in shown
+    assert "Verdict: PASS: 0 errors in 2 requests" in shown
+    assert "messaging             100 100 130" in shown and "contacts              200" not in shown
+
+
 def test_the_pages_links_and_account_cells_are_found() -> None:
     page = ('<td data-column="contact"><a href="/contacts/0b9d7d0c-0000-4000-8000-000000000001" '
             'title="Open the record">Ada</a></td><td data-column="account_number" >U1234567</td>')  # fmt: skip

@@ -94,8 +94,8 @@ async def apply_transactions(deliveries: Sequence[Delivery[Any]], uow: LedgerUni
         if row.flow:
             flows[(row.account_number, row.booked_on)] += row.flow
             masters[row.account_number] = row.master_account_id
-    await _known_accounts(uow, deliveries)
     await _link(uow, masters, flows=flows)
+    await _known_accounts(uow, deliveries)  # after the linking lock: see apply_valuations
 
 
 async def apply_valuations(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:
@@ -115,9 +115,11 @@ async def apply_valuations(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitO
                 "master_account_id": master,
                 "symbols": sorted({p.symbol.upper() for p in event.positions if p.quantity}),
             }
-    await _known_accounts(uow, deliveries)
     await uow.position_reports.upsert(list(reports.values()))
     await _link(uow, masters, values=values)
+    # Facts rows only once the linking lock is held: a batch of flows waiting for that lock then
+    # holds no facts row that this transaction's next run (one poll) would wait for.
+    await _known_accounts(uow, deliveries)
 
 
 async def apply_lifecycle(deliveries: Sequence[Delivery[Any]], uow: LedgerUnitOfWork) -> None:

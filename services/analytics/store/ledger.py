@@ -45,8 +45,11 @@ class AccountFactRepository:
         self._session = session
 
     async def upsert(self, facts: Sequence[Mapping[str, Any]]) -> None:
-        """Each account's newest title, type and stage (one mapping per account)."""
-        for chunk in _chunks(facts):
+        """Each account's newest title, type and stage (one mapping per account). Rows are
+        written in key order, as every writer of the table does, so two consumers' batches of
+        the same accounts wait for each other instead of deadlocking."""
+        ordered = sorted(facts, key=lambda f: (f["master_account_id"], f["account_number"]))
+        for chunk in _chunks(ordered):
             statement = insert(account_facts).values(list(chunk))
             await self._session.execute(
                 statement.on_conflict_do_update(
@@ -69,6 +72,7 @@ class AccountFactRepository:
     async def ensure(self, accounts: Sequence[tuple[str, str, Any]]) -> None:
         """(master, account, first seen): a row for each account not known yet (no rewrite)."""
         if accounts:
+            accounts = sorted(accounts, key=lambda a: (a[0], a[1]))  # key order, as in upsert()
             await self._session.execute(_ENSURE_ACCOUNTS, {
                 "masters": [m for m, _, _ in accounts], "accounts": [a for _, a, _ in accounts],
                 "seen": [at for _, _, at in accounts],

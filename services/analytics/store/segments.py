@@ -112,10 +112,11 @@ class SegmentFactsRepository:
 
     async def upsert(self, rows: Sequence[dict[str, Any]], *, version_column: str | None) -> None:
         """Each row's columns for its account; a row older than the one kept (by
-        ``version_column``) changes nothing. Rows hold one account each, the same columns."""
+        ``version_column``) changes nothing. Rows hold one account each, the same columns,
+        written in account order (consumers of several topics write the table: no deadlock)."""
         if not rows:
             return
-        statement = insert(segment_facts).values(list(rows))
+        statement = insert(segment_facts).values(sorted(rows, key=lambda r: r["account_number"]))
         names = [name for name in rows[0] if name != "account_number"]
         guard = None
         if version_column is not None:

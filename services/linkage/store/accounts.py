@@ -85,10 +85,11 @@ class AccountRepository:
         self.session = session
 
     async def upsert_profiles(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Each account's newest profile (a lower version changes nothing)."""
+        """Each account's newest profile (a lower version changes nothing). Rows go in account
+        order, as in ``set_open``, so concurrent batches of the same accounts never deadlock."""
         if not rows:
             return
-        statement = insert(client_accounts).values(list(rows))
+        statement = insert(client_accounts).values(sorted(rows, key=lambda r: r["account_number"]))
         excluded = statement.excluded
         await self.session.execute(statement.on_conflict_do_update(
             index_elements=[client_accounts.c.account_number],
@@ -99,7 +100,7 @@ class AccountRepository:
 
     async def set_open(self, rows: Sequence[tuple[str, str, bool, datetime]]) -> None:
         """(account, master, open, at): an older lifecycle event changes nothing."""
-        for account, master, is_open, at in rows:
+        for account, master, is_open, at in sorted(rows, key=lambda r: r[0]):
             statement = insert(client_accounts).values(
                 account_number=account, master_account_id=master, open=is_open, lifecycle_at=at
             )
