@@ -126,8 +126,7 @@ async def test_the_capturing_transport_writes_each_message_as_an_eml_file(tmp_pa
     plain = parsed.get_body(("plain",))
     assert plain is not None
     assert "apply/F1.token" in plain.get_content()
-    assert [m["Message-ID"] for m in sink.messages] == [
-        "<invitation-1@harbor.example>", "<invitation-2@harbor.example>"]  # fmt: skip
+    assert not sink.messages, "with a directory the files are the record: none kept in memory"
     assert not list((tmp_path / "mail").glob("*.part"))
 
 
