@@ -90,10 +90,14 @@ TRANSACTION_HANDLERS: HandlerTable = {
     accounts.InterestPaid: ingest.apply_transactions,
 }
 
+# One handler for both kinds (A10's positions with quantities and values for the statements
+# included, each use case taking its own kind), so that a poll is one run: a poll cut into
+# alternating runs took facts rows run after run, in no one order, and deadlocked with the
+# lifecycle consumer's batches.
+_valuations = together(ingest.apply_valuations, client_reports.apply_positions)
 VALUATION_HANDLERS: HandlerTable = {
-    accounts.NetAssetValueReported: ingest.apply_valuations,
-    # A10: positions with quantities and values for the activity statements
-    accounts.PositionsReported: together(ingest.apply_valuations, client_reports.apply_positions),
+    accounts.NetAssetValueReported: _valuations,
+    accounts.PositionsReported: _valuations,
 }
 
 CORPORATE_ACTION_HANDLERS: HandlerTable = {

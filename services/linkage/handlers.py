@@ -18,19 +18,19 @@ from contracts.crm import GroupChanged
 from contracts.users import MasterChanged
 from services.linkage.service_layer.directory import (
     apply_contacts,
-    apply_devices_issued,
     apply_devices_shipped,
     apply_groups,
     apply_lifecycle,
     apply_masters,
-    apply_profiles,
+    apply_profiles_and_devices,
 )
 from services.linkage.service_layer.unit_of_work import LinkageUnitOfWork
 from services.runtime.consumers import BatchHandler, Delivery, HandlerTable
 
 PROFILE_HANDLERS: HandlerTable = {
-    AccountProfileReported: apply_profiles,  # holder, username, personal info, banking
-    SecurityDeviceIssued: apply_devices_issued,  # the device each account holds
+    # holder, username, personal info, banking; the device each account holds (one handler)
+    AccountProfileReported: apply_profiles_and_devices,
+    SecurityDeviceIssued: apply_profiles_and_devices,
 }
 
 LIFECYCLE_HANDLERS: HandlerTable = {

@@ -52,6 +52,21 @@ async def apply_profiles(deliveries: Sequence[Delivery[Any]], uow: LinkageUnitOf
     await uow.accounts.upsert_profiles(rows)
 
 
+async def apply_profiles_and_devices(
+    deliveries: Sequence[Delivery[Any]], uow: LinkageUnitOfWork
+) -> None:
+    """The profiles topic's two kinds with one handler, so that a poll is one run: its
+    ``client_accounts`` rows are then locked once, in account order, and never wait in a later
+    run for a row the lifecycle consumer holds while it waits for one of these (a deadlock).
+    Devices live in their own table, so applying them after the profiles changes nothing."""
+    profiles = [d for d in deliveries if isinstance(d.event, AccountProfileReported)]
+    devices = [d for d in deliveries if isinstance(d.event, SecurityDeviceIssued)]
+    if profiles:
+        await apply_profiles(profiles, uow)
+    if devices:
+        await apply_devices_issued(devices, uow)
+
+
 async def apply_lifecycle(deliveries: Sequence[Delivery[Any]], uow: LinkageUnitOfWork) -> None:
     """Opened and reopened accounts may be linked; closed ones not."""
     await uow.accounts.set_open([
