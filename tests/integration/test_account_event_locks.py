@@ -9,6 +9,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
 
 from contracts.accounts import (
     AccountClosed,
@@ -19,11 +22,14 @@ from contracts.accounts import (
     ApplicationStatusChanged,
     NetAssetValueReported,
 )
+from contracts.api.groups import HouseholdCreate
 from contracts.envelope import Envelope, Event
 from services.contacts.service_layer.account_events import (
     apply_account_events,
     apply_net_asset_values,
 )
+from services.contacts.service_layer.households import create_household
+from services.runtime.caller import Caller
 from services.runtime.consumers import Delivery
 from services.runtime.db import Database
 from tests.integration.conftest import RunningService, a_master
@@ -88,3 +94,59 @@ async def test_lifecycle_and_valuation_batches_of_the_same_accounts_never_deadlo
     assert [c.net_asset_value for c in found if c] == [
         Decimal(last * 1000 + i) for i in range(ACCOUNTS)
     ]
+
+
+async def test_a_household_written_while_a_batch_locks_its_members_waits_instead_of_deadlocking(
+    contacts_service: RunningService,
+) -> None:
+    """A household's foreign keys would lock its members (key share) in the members' order;
+    account-event batches lock contacts for update in id order. A batch holding the lower id,
+    then asking for the higher one, while a household of the two (the higher id first, its
+    head) is being written: the household waits at the lower id holding nothing, and both go
+    through. Without the ordered lock it held the head and PostgreSQL broke a deadlock."""
+    database: Database[Any] = contacts_service.app.state.context.database
+    master = a_master()
+    accounts = [f"U{n}" for n in range(7_400_000, 7_400_002)]
+    opened = [
+        ApplicationStatusChanged(
+            account_number=a, stage=ApplicationStage.OPEN, account_type=AccountType.INDIVIDUAL,
+            applicant=Applicant(first_name="Ada", last_name="Lovelace"),
+        )
+        for a in accounts
+    ]  # fmt: skip
+    await in_transaction(database, apply_account_events, deliveries(master, opened, START))
+    async with database.unit_of_work() as uow:
+        found = [await uow.contacts.by_account_number(a, master_account_id=master)
+                 for a in accounts]  # fmt: skip
+    lower, higher = sorted(c.id for c in found if c)
+    lock = text("SELECT id FROM contacts WHERE id = :id FOR UPDATE")
+
+    async def household() -> UUID:
+        async with database.transaction() as uow:
+            command = HouseholdCreate(name="The Lovelaces", member_contact_ids=[higher, lower],
+                                      head_contact_id=higher)  # fmt: skip
+            record = await create_household(uow, Caller(master, "advisor"), command,
+                                            advisor_name="A", now=START)  # fmt: skip
+            return record.household.id
+
+    async with database.transaction() as batch:
+        await batch.session.execute(lock, {"id": lower})
+        writing = asyncio.create_task(household())
+        await waiting_for_a_lock(database, within=10)
+        await batch.session.execute(lock, {"id": higher})  # a deadlock raises here or there
+        await batch.commit()
+    assert isinstance(await asyncio.wait_for(writing, 10), UUID)
+
+
+async def waiting_for_a_lock(database: Database[Any], *, within: float) -> None:
+    """Until some session of the database waits for a row lock."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        async with database.unit_of_work() as uow:
+            waiting = await uow.session.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'"))  # fmt: skip
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the household never waited for the batch's lock")

@@ -223,6 +223,7 @@ class HouseholdRepository:
         """Insert the household and its members; ``MemberTaken`` when a member joined another
         household meanwhile (nothing is written then)."""
         async with self._claiming_members():
+            await self._lock_members(household)
             await self._session.execute(
                 households.insert().values(
                     id=household.id,
@@ -246,6 +247,7 @@ class HouseholdRepository:
             await self._write(household)
 
     async def _write(self, household: Household) -> None:
+        await self._lock_members(household)
         await self._session.execute(
             households.update()
             .where(
@@ -278,6 +280,19 @@ class HouseholdRepository:
                 yield
         except IntegrityError as error:
             raise MemberTaken() from error
+
+    async def _lock_members(self, household: Household) -> None:
+        """Take the members' and the head's key-share locks first, in contact-id order: the
+        foreign keys would take them row by row in the members' order, and the account-event
+        batches, which lock contacts in id order, then deadlock with a household's write."""
+        ids = sorted({*household.member_ids, *filter(None, [household.head_contact_id])})
+        if ids:
+            await self._session.execute(
+                select(contacts.c.id)
+                .where(contacts.c.id.in_(ids))
+                .order_by(contacts.c.id)
+                .with_for_update(key_share=True, read=True)
+            )
 
     async def _set_members(self, household: Household) -> None:
         await self._session.execute(
