@@ -53,12 +53,8 @@ async def in_transaction(
         await apply(batch, uow)
 
 
-async def test_lifecycle_and_valuation_batches_of_the_same_accounts_never_deadlock(
-    contacts_service: RunningService,
-) -> None:
-    database: Database[Any] = contacts_service.app.state.context.database
-    master = a_master()
-    accounts = [f"U{n}" for n in range(7_300_000, 7_300_000 + ACCOUNTS)]
+async def open_accounts(database: Database[Any], master: str, accounts: Sequence[str]) -> None:
+    """Each account's application reaches its opening: a client contact per account."""
     opened = [
         ApplicationStatusChanged(
             account_number=a, stage=ApplicationStage.OPEN, account_type=AccountType.INDIVIDUAL,
@@ -67,6 +63,15 @@ async def test_lifecycle_and_valuation_batches_of_the_same_accounts_never_deadlo
         for a in accounts
     ]  # fmt: skip
     await in_transaction(database, apply_account_events, deliveries(master, opened, START))
+
+
+async def test_lifecycle_and_valuation_batches_of_the_same_accounts_never_deadlock(
+    contacts_service: RunningService,
+) -> None:
+    database: Database[Any] = contacts_service.app.state.context.database
+    master = a_master()
+    accounts = [f"U{n}" for n in range(7_300_000, 7_300_000 + ACCOUNTS)]
+    await open_accounts(database, master, accounts)
 
     for round_ in range(ROUNDS):
         at = START + timedelta(minutes=round_ + 1)
@@ -107,14 +112,7 @@ async def test_a_household_written_while_a_batch_locks_its_members_waits_instead
     database: Database[Any] = contacts_service.app.state.context.database
     master = a_master()
     accounts = [f"U{n}" for n in range(7_400_000, 7_400_002)]
-    opened = [
-        ApplicationStatusChanged(
-            account_number=a, stage=ApplicationStage.OPEN, account_type=AccountType.INDIVIDUAL,
-            applicant=Applicant(first_name="Ada", last_name="Lovelace"),
-        )
-        for a in accounts
-    ]  # fmt: skip
-    await in_transaction(database, apply_account_events, deliveries(master, opened, START))
+    await open_accounts(database, master, accounts)
     async with database.unit_of_work() as uow:
         found = [await uow.contacts.by_account_number(a, master_account_id=master)
                  for a in accounts]  # fmt: skip

@@ -152,8 +152,22 @@ class InMemoryTimeline:
         return found[offset : offset + limit], len(found)
 
 
-class FakeLedgerUnitOfWork:
+class PublishedEvents:
+    """A unit of work's ``publish``, recording each event it is given."""
+
     def __init__(self) -> None:
+        self.published: list[Event] = []
+
+    async def publish(
+        self, topic: str, event: Event, *, master_account_id: str,
+        correlation_id: str | None = None, caused_by: Delivery[Any] | None = None,
+    ) -> None:  # fmt: skip
+        self.published.append(event)
+
+
+class FakeLedgerUnitOfWork(PublishedEvents):
+    def __init__(self) -> None:
+        super().__init__()
         self.account_days = InMemoryAccountDays()
         self.account_facts = InMemoryAccountFacts()
         self.ledger = InMemoryLedger()
@@ -162,13 +176,6 @@ class FakeLedgerUnitOfWork:
         self.timeline = InMemoryTimeline(self.full_service_requests)
         self.master_zones = InMemoryMasterZones()
         self.corporate_actions = InMemoryCorporateActions()
-        self.published: list[Event] = []
-
-    async def publish(
-        self, topic: str, event: Event, *, master_account_id: str,
-        correlation_id: str | None = None, caused_by: Delivery[Any] | None = None,
-    ) -> None:  # fmt: skip
-        self.published.append(event)
 
 
 def ledger_uow() -> tuple[FakeLedgerUnitOfWork, LedgerUnitOfWork]:

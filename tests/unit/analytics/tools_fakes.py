@@ -12,11 +12,10 @@ from typing import Any, cast
 from uuid import UUID
 
 from contracts.access import ClientScope
-from contracts.envelope import Event
 from services.analytics.domain.account_links import Link
 from services.analytics.service_layer.fees_uow import FeesUnitOfWork
 from services.analytics.service_layer.tools_uow import ToolsUnitOfWork
-from services.runtime.consumers import Delivery
+from tests.unit.analytics.ledger_fakes import PublishedEvents
 
 
 def reaches(scope: ClientScope, account: str) -> bool:
@@ -238,8 +237,9 @@ class FakeAccountLinks:
         return set()
 
 
-class FakeToolsUnitOfWork:
+class FakeToolsUnitOfWork(PublishedEvents):
     def __init__(self) -> None:
+        super().__init__()
         self.segment_facts = FakeSegmentFacts()
         self.risk = FakeRisk()
         self.goals = FakeGoals()
@@ -247,13 +247,6 @@ class FakeToolsUnitOfWork:
         self.fees = FakeFees(self.segment_facts)
         self.activity = FakeActivity()
         self.account_links = FakeAccountLinks()
-        self.published: list[Event] = []
-
-    async def publish(
-        self, topic: str, event: Event, *, master_account_id: str,
-        correlation_id: str | None = None, caused_by: Delivery[Any] | None = None,
-    ) -> None:  # fmt: skip
-        self.published.append(event)
 
     @property
     def as_tools(self) -> ToolsUnitOfWork:
